@@ -1,0 +1,170 @@
+"""A course on disk: solutions, release, grading folder, and nbgrader run inside it.
+
+The real course is the repository itself (``Course.repository()``); the tests, the
+demo and the benchmarks build scratch courses with :func:`create_course`, configured
+by the same :func:`dlbasics.course.settings.apply_nbgrader_settings`.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlbasics.course import settings
+
+__all__ = ["Course", "NbgraderError", "create_course", "CONFIG_TEMPLATE"]
+
+CONFIG_TEMPLATE = '''\
+# nbgrader configuration of a scratch course made by dlcourse.
+from dlbasics.course.settings import apply_nbgrader_settings
+
+c = get_config()  # noqa: F821
+apply_nbgrader_settings(c, course_root={root!r}, grading_dir={grading!r}, db_url={db_url!r})
+'''
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command failed; the message carries its output."""
+
+
+@dataclass
+class Course:
+    """Paths of one course, and nbgrader commands run against it.
+
+    - root: folder with ``solutions/`` and ``notebooks/``.
+    - grading_dir: folder with ``nbgrader_config.py``; nbgrader runs here.
+    - db_url: the gradebook URL written into that config (None: the default).
+    """
+
+    root: Path
+    grading_dir: Path
+    db_url: str | None = None
+
+    @classmethod
+    def repository(cls):
+        """The course of this repository (grading/ beside solutions/ and notebooks/)."""
+        return cls(settings.REPO_ROOT, settings.GRADING_DIR)
+
+    @property
+    def source_dir(self):
+        return self.root / "solutions"
+
+    @property
+    def release_dir(self):
+        return self.root / "notebooks"
+
+    @property
+    def submitted_dir(self):
+        return self.grading_dir / "submitted"
+
+    @property
+    def autograded_dir(self):
+        return self.grading_dir / "autograded"
+
+    @property
+    def feedback_dir(self):
+        return self.grading_dir / "feedback"
+
+    def assignments(self):
+        """Assignment names found in ``solutions/``."""
+        return settings.assignments(self.source_dir)
+
+    def gradebook_url(self):
+        """The gradebook URL this course's nbgrader uses."""
+        return settings.gradebook_url(self.grading_dir, self.db_url)
+
+    def nbgrader(self, *args, check=True, timeout=None, env=None):
+        """Run ``nbgrader ARGS`` in ``grading_dir``. Returns the CompletedProcess.
+
+        Raises NbgraderError with the command's output when it fails and ``check``.
+        """
+        cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
+        run_env = dict(os.environ)
+        run_env.setdefault("PYTHONWARNINGS", "ignore")
+        # nbgrader runs the `alembic` script by name: the environment's bin/ must be on PATH
+        bin_dir = os.path.dirname(sys.executable)
+        run_env["PATH"] = bin_dir + os.pathsep + run_env.get("PATH", "")
+        run_env.update(env or {})
+        proc = subprocess.run(cmd, cwd=self.grading_dir, capture_output=True, text=True,
+                              timeout=timeout, env=run_env)
+        if check and proc.returncode != 0:
+            raise NbgraderError(
+                f"`nbgrader {' '.join(map(str, args))}` failed with exit code "
+                f"{proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+            )
+        return proc
+
+    def generate(self, names=None):
+        """``nbgrader generate_assignment`` for ``names`` (all, in one process, when None
+        or when they are every assignment). Returns the names."""
+        every = self.assignments()
+        names = list(names) if names is not None else every
+        if sorted(names) == every:
+            self.nbgrader("generate_assignment", "*", "--force")
+        else:
+            for name in names:
+                self.nbgrader("generate_assignment", name, "--force")
+        return names
+
+    def submit(self, student, assignment, notebooks):
+        """Place a student's files as nbgrader's submitted/ layout expects.
+
+        Inputs:
+        - student: the student id (a safe folder name).
+        - assignment: the assignment name.
+        - notebooks: dict mapping file names to a path, a notebook dict, or bytes.
+        """
+        folder = self.submitted_dir / student / assignment
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        for name, content in notebooks.items():
+            target = folder / name
+            if isinstance(content, (str, Path)):
+                shutil.copyfile(content, target)
+            elif isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(json.dumps(content, ensure_ascii=False, indent=1),
+                                  encoding="utf-8")
+        return folder
+
+
+def create_course(root, assignments=None, source_dir=None, db_url=None, release=True):
+    """Make a scratch course in ``root``: copied solutions, a config, and the release.
+
+    Inputs:
+    - root: an empty (or missing) folder.
+    - assignments: names to copy (all of ``source_dir`` when None).
+    - source_dir: where the solution assignments come from (the repository's by default).
+    - db_url: gradebook URL (SQLite inside the course when None).
+    - release: also run ``nbgrader generate_assignment`` for each assignment, which
+      registers it in the gradebook and writes ``notebooks/``.
+
+    Returns:
+    - the :class:`Course`.
+    """
+    root = Path(root)
+    source_dir = Path(source_dir or settings.SOLUTIONS_DIR)
+    names = list(assignments) if assignments is not None else settings.assignments(source_dir)
+    (root / "solutions").mkdir(parents=True, exist_ok=True)
+    for name in names:
+        if not (source_dir / name).is_dir():
+            raise FileNotFoundError(f"no assignment {name!r} in {source_dir}")
+        shutil.copytree(source_dir / name, root / "solutions" / name,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+                        dirs_exist_ok=True)
+    (root / "notebooks").mkdir(exist_ok=True)
+    grading = root / "grading"
+    grading.mkdir(exist_ok=True)
+    (grading / "nbgrader_config.py").write_text(
+        CONFIG_TEMPLATE.format(root=str(root), grading=str(grading), db_url=db_url),
+        encoding="utf-8",
+    )
+    course = Course(root, grading, db_url)
+    if release and names:
+        course.generate(names)
+    return course

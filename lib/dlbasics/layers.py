@@ -1,0 +1,364 @@
+"""Layers with ``forward`` and ``backward``, in the shape of ゼロから作るDeep Learning.
+
+Each layer keeps what its backward pass needs from the last ``forward`` call.
+Parameter gradients are stored on the layer as ``dW``, ``db``, ``dgamma``, ``dbeta``.
+No method modifies the arrays it is given (the book's ``Relu.backward`` edited
+``dout`` in place; these do not).
+"""
+
+import numpy as np
+
+from dlbasics.functions import sigmoid
+from dlbasics.im2col import col2im, conv_output_size, im2col
+
+__all__ = [
+    "MulLayer",
+    "AddLayer",
+    "Relu",
+    "Sigmoid",
+    "Affine",
+    "SoftmaxWithLoss",
+    "Dropout",
+    "BatchNormalization",
+    "Convolution",
+    "Pooling",
+]
+
+
+class MulLayer:
+    """Multiplication node z = x * y (scalars or arrays of the same shape)."""
+
+    def __init__(self):
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        """Return x * y, remembering both inputs."""
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        """Return (dx, dy) = (dout * y, dout * x): each input gets the other one."""
+        return dout * self.y, dout * self.x
+
+
+class AddLayer:
+    """Addition node z = x + y."""
+
+    def forward(self, x, y):
+        """Return x + y."""
+        return x + y
+
+    def backward(self, dout):
+        """Return (dx, dy) = (dout, dout): addition passes the gradient through."""
+        return dout * 1, dout * 1
+
+
+class Relu:
+    """ReLU layer: out = max(0, x); the gradient flows only where x > 0."""
+
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        """x: array of any shape. Returns an array of the same shape."""
+        x = np.asarray(x)
+        self.mask = x <= 0
+        return np.where(self.mask, 0, x).astype(x.dtype, copy=False)
+
+    def backward(self, dout):
+        """dout: upstream gradient, shape of the input. Returns dx of the same shape."""
+        return np.where(self.mask, 0, dout).astype(np.result_type(dout), copy=False)
+
+
+class Sigmoid:
+    """Sigmoid layer: out = 1 / (1 + exp(-x)); dx = dout * out * (1 - out)."""
+
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        """x: array of any shape. Returns sigmoid(x), same shape."""
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout):
+        """dout: upstream gradient. Returns dx, same shape."""
+        return dout * (1.0 - self.out) * self.out
+
+
+class Affine:
+    """Fully connected layer: out = x · W + b.
+
+    Inputs of any rank are accepted: (N, d1, ..., dk) is flattened to (N, D) with
+    D = d1 * ... * dk, and ``backward`` returns dx in the original shape.
+
+    Parameters:
+    - W: weights, shape (D, M).
+    - b: biases, shape (M,).
+    The arrays are used, not copied, so an optimizer updating a network's ``params``
+    in place updates this layer too.
+    """
+
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+        self.x = None
+        self.original_x_shape = None
+        self.dW = None
+        self.db = None
+
+    def forward(self, x):
+        """x: (N, D) or (N, d1, ..., dk). Returns out of shape (N, M)."""
+        x = np.asarray(x)
+        self.original_x_shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)
+        out = self.x @ self.W
+        out += self.b
+        return out
+
+    def backward(self, dout):
+        """dout: (N, M). Sets dW (D, M) and db (M,); returns dx in the input's shape."""
+        dx = dout @ self.W.T
+        self.dW = self.x.T @ dout
+        self.db = np.sum(dout, axis=0)
+        return dx.reshape(self.original_x_shape)
+
+
+class SoftmaxWithLoss:
+    """Softmax followed by the cross-entropy loss (the usual output layer).
+
+    Forward returns the mean loss over the batch; ``backward(dout=1)`` returns
+    dout * (y - t) / N, the famously simple gradient of this pair.
+    """
+
+    def __init__(self):
+        self.loss = None
+        self.y = None
+        self.t = None
+
+    def forward(self, x, t):
+        """x: scores (N, C); t: one-hot (N, C) or integer labels (N,). Returns a float.
+
+        The loss is computed from log-softmax (x − max − log Σ exp), which is exact: no
+        δ inside the log is needed, so the loss and ``backward`` agree to rounding error.
+        """
+        x = np.asarray(x)
+        self.t = np.asarray(t)
+        shifted = x - np.max(x, axis=-1, keepdims=True)
+        log_y = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        self.y = np.exp(log_y)
+        log_y2 = log_y.reshape(-1, log_y.shape[-1])
+        if self.t.shape == x.shape:
+            picked = np.sum(self.t.reshape(log_y2.shape) * log_y2, axis=1)
+        else:
+            labels = self.t.reshape(-1).astype(np.int64)
+            picked = log_y2[np.arange(log_y2.shape[0]), labels]
+        self.loss = float(-np.mean(picked))
+        return self.loss
+
+    def backward(self, dout=1):
+        """Returns dx of shape (N, C)."""
+        y = self.y if self.y.ndim == 2 else self.y.reshape(1, -1)
+        batch_size = y.shape[0]
+        if self.t.shape == self.y.shape:
+            dx = (y - self.t.reshape(y.shape)) / batch_size
+        else:
+            dx = y.copy()
+            dx[np.arange(batch_size), self.t.reshape(-1).astype(np.int64)] -= 1
+            dx /= batch_size
+        return (dx * dout).reshape(self.y.shape)
+
+
+class Dropout:
+    """Inverted dropout.
+
+    In training each unit is dropped with probability ``dropout_ratio`` and the kept
+    ones are scaled by 1 / (1 - dropout_ratio), so the expected output equals the input
+    and inference needs no rescaling (the book scaled at inference instead).
+
+    Inputs:
+    - dropout_ratio: probability of dropping a unit, in [0, 1).
+    - seed: seed or ``np.random.Generator`` for the masks (fresh entropy when None).
+    """
+
+    def __init__(self, dropout_ratio=0.5, seed=None):
+        if not 0 <= dropout_ratio < 1:
+            raise ValueError(f"dropout_ratio must be in [0, 1); got {dropout_ratio}")
+        self.dropout_ratio = dropout_ratio
+        self.rng = np.random.default_rng(seed)
+        self.mask = None
+
+    def forward(self, x, train_flg=True):
+        """x: array of any shape. Returns the same shape (a copy of x when not training)."""
+        x = np.asarray(x)
+        if not train_flg:
+            self.mask = None
+            return x.copy()
+        keep = 1.0 - self.dropout_ratio
+        self.mask = (self.rng.random(x.shape) < keep) / keep
+        return x * self.mask.astype(x.dtype, copy=False)
+
+    def backward(self, dout):
+        """dout: upstream gradient. Returns dx, same shape."""
+        if self.mask is None:
+            return np.array(dout, copy=True)
+        return dout * self.mask
+
+
+class BatchNormalization:
+    """Batch normalisation (Ioffe & Szegedy 2015) with running averages for inference.
+
+    Training: each feature is normalised with the batch mean and variance, then
+    scaled by ``gamma`` and shifted by ``beta``; the running mean/variance are
+    updated as ``running = momentum * running + (1 - momentum) * batch``.
+    Inference (``train_flg=False``): the running statistics are used instead.
+    4-D input (N, C, H, W) is normalised per flattened feature, as in the book.
+
+    Inputs:
+    - gamma, beta: arrays of shape (D,), D the number of features per sample.
+    - momentum: weight of the old running statistics.
+    - running_mean, running_var: initial running statistics (zeros when None).
+    - eps: added to the variance before the square root.
+    """
+
+    def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None,
+                 eps=1e-7):
+        self.gamma = gamma
+        self.beta = beta
+        self.momentum = momentum
+        self.running_mean = running_mean
+        self.running_var = running_var
+        self.eps = eps
+        self.input_shape = None
+        self.xc = None
+        self.xn = None
+        self.std = None
+        self.batch_size = None
+        self.dgamma = None
+        self.dbeta = None
+
+    def forward(self, x, train_flg=True):
+        """x: (N, D) or (N, C, H, W). Returns the normalised array, same shape."""
+        x = np.asarray(x)
+        self.input_shape = x.shape
+        x2 = x.reshape(x.shape[0], -1)
+        if self.running_mean is None:
+            self.running_mean = np.zeros(x2.shape[1], dtype=x2.dtype)
+            self.running_var = np.zeros(x2.shape[1], dtype=x2.dtype)
+        if train_flg:
+            mu = x2.mean(axis=0)
+            xc = x2 - mu
+            var = np.mean(xc**2, axis=0)
+            std = np.sqrt(var + self.eps)
+            xn = xc / std
+            self.batch_size, self.xc, self.xn, self.std = x2.shape[0], xc, xn, std
+            self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
+            self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
+        else:
+            xn = (x2 - self.running_mean) / np.sqrt(self.running_var + self.eps)
+        return (self.gamma * xn + self.beta).reshape(self.input_shape)
+
+    def backward(self, dout):
+        """dout: upstream gradient, the input's shape. Sets dgamma, dbeta (D,); returns dx."""
+        if self.xn is None:
+            raise RuntimeError("BatchNormalization.backward needs a forward pass in training mode")
+        dout = np.asarray(dout).reshape(dout.shape[0], -1)
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        dxc = dxn / self.std
+        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+        dvar = 0.5 * dstd / self.std
+        dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar
+        dmu = np.sum(dxc, axis=0)
+        dx = dxc - dmu / self.batch_size
+        return dx.reshape(self.input_shape)
+
+
+class Convolution:
+    """2-D convolution (cross-correlation, as in every DL library) via im2col.
+
+    Parameters:
+    - W: filters, shape (FN, C, FH, FW).
+    - b: biases, shape (FN,).
+    - stride, pad: ints.
+    Forward maps (N, C, H, W) to (N, FN, OH, OW) with OH = (H + 2·pad − FH) // stride + 1.
+    """
+
+    def __init__(self, W, b, stride=1, pad=0):
+        self.W = W
+        self.b = b
+        self.stride = stride
+        self.pad = pad
+        self.x_shape = None
+        self.col = None
+        self.col_W = None
+        self.dW = None
+        self.db = None
+
+    def forward(self, x):
+        """x: (N, C, H, W). Returns (N, FN, OH, OW)."""
+        x = np.asarray(x)
+        fn, c, fh, fw = self.W.shape
+        if x.ndim != 4 or x.shape[1] != c:
+            raise ValueError(f"Convolution expects (N, {c}, H, W) input; got shape {x.shape}")
+        n, _, h, w = x.shape
+        out_h = conv_output_size(h, fh, self.stride, self.pad)
+        out_w = conv_output_size(w, fw, self.stride, self.pad)
+        self.x_shape = x.shape
+        self.col = im2col(x, fh, fw, self.stride, self.pad)
+        self.col_W = self.W.reshape(fn, -1).T
+        out = self.col @ self.col_W
+        out += self.b
+        return out.reshape(n, out_h, out_w, fn).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        """dout: (N, FN, OH, OW). Sets dW, db; returns dx of shape (N, C, H, W)."""
+        fn, c, fh, fw = self.W.shape
+        dout = np.asarray(dout).transpose(0, 2, 3, 1).reshape(-1, fn)
+        self.db = np.sum(dout, axis=0)
+        self.dW = (self.col.T @ dout).T.reshape(fn, c, fh, fw)
+        dcol = dout @ self.col_W.T
+        return col2im(dcol, self.x_shape, fh, fw, self.stride, self.pad)
+
+
+class Pooling:
+    """Max pooling over pool_h × pool_w windows (padding, if any, never wins the max).
+
+    Forward maps (N, C, H, W) to (N, C, OH, OW); backward sends each gradient to the
+    position of its window's maximum (the first one on ties).
+    """
+
+    def __init__(self, pool_h, pool_w, stride=2, pad=0):
+        self.pool_h = pool_h
+        self.pool_w = pool_w
+        self.stride = stride
+        self.pad = pad
+        self.x_shape = None
+        self.arg_max = None
+
+    def forward(self, x):
+        """x: (N, C, H, W). Returns (N, C, OH, OW)."""
+        x = np.asarray(x)
+        if x.ndim != 4:
+            raise ValueError(f"Pooling expects (N, C, H, W) input; got shape {x.shape}")
+        n, c, h, w = x.shape
+        out_h = conv_output_size(h, self.pool_h, self.stride, self.pad)
+        out_w = conv_output_size(w, self.pool_w, self.stride, self.pad)
+        pad_value = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad, pad_value=pad_value)
+        col = col.reshape(-1, self.pool_h * self.pool_w)
+        self.x_shape = x.shape
+        self.arg_max = np.argmax(col, axis=1)
+        out = col[np.arange(col.shape[0]), self.arg_max]
+        return out.reshape(n, out_h, out_w, c).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        """dout: (N, C, OH, OW). Returns dx of shape (N, C, H, W)."""
+        dout = np.asarray(dout).transpose(0, 2, 3, 1)
+        pool_size = self.pool_h * self.pool_w
+        dmax = np.zeros((dout.size, pool_size), dtype=np.result_type(dout.dtype, np.float32))
+        dmax[np.arange(dout.size), self.arg_max] = dout.reshape(-1)
+        dcol = dmax.reshape(dout.shape[0] * dout.shape[1] * dout.shape[2], -1)
+        return col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)

@@ -1,0 +1,142 @@
+"""Optimizers with ``update(params, grads)``, in the book's formulas.
+
+``params`` and ``grads`` are dicts of arrays with the same keys. ``update`` changes
+the arrays of ``params`` in place (so layers holding them see the new values) and
+never modifies ``grads``. State (velocities, squared-gradient sums) is created on the
+first call, one array per parameter.
+"""
+
+import numpy as np
+
+__all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "OPTIMIZERS"]
+
+#: Keeps the adaptive methods from dividing by zero on the first step.
+EPSILON = 1e-7
+
+
+class SGD:
+    """Stochastic gradient descent: W ← W − lr · ∂L/∂W."""
+
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+    def update(self, params, grads):
+        """Update every array in ``params`` in place."""
+        for key in params:
+            params[key] -= self.lr * grads[key]
+
+
+class Momentum:
+    """Momentum SGD: v ← momentum · v − lr · ∂L/∂W;  W ← W + v."""
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr = lr
+        self.momentum = momentum
+        self.v = None
+
+    def update(self, params, grads):
+        """Update every array in ``params`` in place."""
+        if self.v is None:
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.v[key] *= self.momentum
+            self.v[key] -= self.lr * grads[key]
+            params[key] += self.v[key]
+
+
+class Nesterov:
+    """Nesterov's accelerated gradient, in the book's reformulated update.
+
+    v ← momentum · v − lr · g;  W ← W + momentum² · v − (1 + momentum) · lr · g
+    """
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr = lr
+        self.momentum = momentum
+        self.v = None
+
+    def update(self, params, grads):
+        """Update every array in ``params`` in place."""
+        if self.v is None:
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.v[key] *= self.momentum
+            self.v[key] -= self.lr * grads[key]
+            params[key] += self.momentum * self.momentum * self.v[key]
+            params[key] -= (1 + self.momentum) * self.lr * grads[key]
+
+
+class AdaGrad:
+    """AdaGrad: h ← h + g²;  W ← W − lr · g / (√h + ε)."""
+
+    def __init__(self, lr=0.01):
+        self.lr = lr
+        self.h = None
+
+    def update(self, params, grads):
+        """Update every array in ``params`` in place."""
+        if self.h is None:
+            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.h[key] += grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
+
+
+class RMSprop:
+    """RMSprop: h ← ρ · h + (1 − ρ) · g²;  W ← W − lr · g / (√h + ε), ρ = decay_rate."""
+
+    def __init__(self, lr=0.01, decay_rate=0.99):
+        self.lr = lr
+        self.decay_rate = decay_rate
+        self.h = None
+
+    def update(self, params, grads):
+        """Update every array in ``params`` in place."""
+        if self.h is None:
+            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.h[key] *= self.decay_rate
+            self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015) with bias correction, in the book's form.
+
+    At step t (from 1):
+    m ← m + (1 − β1)(g − m);  v ← v + (1 − β2)(g² − v);
+    lr_t = lr · √(1 − β2ᵗ) / (1 − β1ᵗ);  W ← W − lr_t · m / (√v + ε).
+    The factor in lr_t is the bias correction of m and v, which start at zero.
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.iter = 0
+        self.m = None
+        self.v = None
+
+    def update(self, params, grads):
+        """Update every array in ``params`` in place."""
+        if self.m is None:
+            self.m = {key: np.zeros_like(val) for key, val in params.items()}
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        self.iter += 1
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
+        for key in params:
+            g = grads[key]
+            self.m[key] += (1 - self.beta1) * (g - self.m[key])
+            self.v[key] += (1 - self.beta2) * (g * g - self.v[key])
+            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + EPSILON)
+
+
+#: Name (lower case) → class, for ``Trainer(optimizer='adam')``.
+OPTIMIZERS = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}

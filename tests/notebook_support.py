@@ -1,0 +1,57 @@
+"""Shared machinery of the notebook tests: scratch courses, mutations, scores."""
+
+import importlib.util
+from pathlib import Path
+
+import nbformat
+
+from dlbasics.course.authoring import find_cell
+from dlbasics.course.gradebook import submission_scores
+from dlbasics.course.settings import SOLUTIONS_DIR, assignments
+
+MUTATIONS_DIR = Path(__file__).parent / "mutations"
+
+__all__ = ["ASSIGNMENTS", "load_mutations", "mutate", "notebook_path", "total"]
+
+ASSIGNMENTS = assignments()
+
+
+def notebook_path(assignment, root=SOLUTIONS_DIR):
+    """The one notebook of an assignment folder."""
+    return Path(root) / assignment / f"{assignment}.ipynb"
+
+
+def load_mutations(assignment):
+    """The MUTATIONS list of ``tests/mutations/<assignment>.py`` ([] when absent)."""
+    path = MUTATIONS_DIR / f"{assignment}.py"
+    if not path.exists():
+        return []
+    spec = importlib.util.spec_from_file_location(f"mutations_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MUTATIONS
+
+
+def mutate(solution_nb, mutation):
+    """A copy of the solution notebook with one answer cell altered.
+
+    ``mutation``: dict with ``cell`` (grade id), ``old`` (text that must occur exactly
+    once in that cell) and ``new`` (its replacement).
+    """
+    nb = nbformat.from_dict(solution_nb)
+    nb = nbformat.reads(nbformat.writes(nb), as_version=4)
+    cell = find_cell(nb, mutation["cell"])
+    count = cell.source.count(mutation["old"])
+    if count != 1:
+        raise AssertionError(
+            f"mutation {mutation['why']!r}: its 'old' text occurs {count} times in cell "
+            f"{mutation['cell']!r} (must be exactly once)"
+        )
+    cell.source = cell.source.replace(mutation["old"], mutation["new"])
+    return nb
+
+
+def total(course, assignment, student):
+    """(score, max_score) of a student's submission, summed over graded cells."""
+    cells = submission_scores(course.gradebook_url(), assignment, student)
+    return sum(c.score for c in cells), sum(c.max_score for c in cells)

@@ -1,0 +1,79 @@
+"""The course notebooks, graded by nbgrader in a scratch course.
+
+One scratch course holds every assignment. For each one, three kinds of student
+submit: the solution (must score full marks), the untouched release (must score 0
+without stopping the grader), and one student per plausible wrong answer listed in
+tests/mutations/<assignment>.py (each must lose points). Each assignment is graded
+with one ``nbgrader autograde`` run.
+"""
+
+import nbformat
+import pytest
+
+from dlbasics.course.release import release_differences
+from dlbasics.course.workspace import create_course
+from notebook_support import ASSIGNMENTS, load_mutations, mutate, notebook_path, total
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return create_course(tmp_path_factory.mktemp("course") / "course", ASSIGNMENTS)
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    """Submit and autograde every assignment once; returns {assignment: mutations}."""
+    result = {}
+    for assignment in ASSIGNMENTS:
+        filename = f"{assignment}.ipynb"
+        solution = nbformat.read(notebook_path(assignment, course.source_dir), as_version=4)
+        course.submit("solution", assignment, {filename: solution})
+        course.submit("release", assignment,
+                      {filename: notebook_path(assignment, course.release_dir)})
+        mutations = load_mutations(assignment)
+        for index, mutation in enumerate(mutations):
+            course.submit(f"mutant{index:02d}", assignment,
+                          {filename: mutate(solution, mutation)})
+        course.nbgrader("autograde", assignment, "--create", "--force")
+        result[assignment] = mutations
+    return result
+
+
+def test_there_are_assignments():
+    assert ASSIGNMENTS, "no assignments found under solutions/"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_scores_full_marks(course, graded, assignment):
+    score, max_score = total(course, assignment, "solution")
+    assert max_score > 0, f"{assignment} has no graded cells"
+    assert score == max_score, f"{assignment}: the solution scored {score}/{max_score}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_scores_zero(course, graded, assignment):
+    score, max_score = total(course, assignment, "release")
+    assert max_score > 0, f"{assignment}: the release was not graded"
+    assert score == 0, f"{assignment}: the untouched release scored {score}/{max_score}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_name_has_two_caught_mutations(course, graded, assignment):
+    mutations = graded[assignment]
+    survivors = []
+    for index, mutation in enumerate(mutations):
+        score, max_score = total(course, assignment, f"mutant{index:02d}")
+        if not score < max_score:
+            survivors.append(f"{mutation['name']}: {mutation['why']} ({score}/{max_score})")
+    assert not survivors, f"{assignment}: wrong answers that kept full marks: {survivors}"
+    counts = {}
+    for mutation in mutations:
+        counts[mutation["name"]] = counts.get(mutation["name"], 0) + 1
+    assert counts and min(counts.values()) >= 2, (
+        f"{assignment}: every graded name needs at least two wrong answers; have {counts}"
+    )
+
+
+def test_committed_release_is_what_generation_gives():
+    problems = release_differences()
+    assert not problems, "stale release:\n" + "\n".join(problems)
