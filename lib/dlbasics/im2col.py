@@ -13,15 +13,14 @@ __all__ = ["conv_output_size", "im2col", "col2im"]
 def conv_output_size(input_size, filter_size, stride=1, pad=0):
     """Output size (H or W) of a convolution or pooling: (in + 2·pad − filter) // stride + 1.
 
-    Raises ValueError when the sizes do not fit (the window would not fit even once, or
-    it would not tile the padded input exactly).
+    As in the book and PyTorch, a window that would stick out past the padded input is
+    dropped (floor division). Raises ValueError when the window does not fit even once.
     """
     span = input_size + 2 * pad - filter_size
-    if span < 0 or stride < 1 or span % stride != 0:
+    if span < 0 or stride < 1:
         raise ValueError(
-            f"filter {filter_size} with stride {stride} and pad {pad} does not tile an input "
-            f"of size {input_size}: (in + 2*pad - filter) = {span} must be >= 0 and a multiple "
-            "of the stride"
+            f"filter {filter_size} with stride {stride} and pad {pad} does not fit an input "
+            f"of size {input_size}: need in + 2*pad >= filter and stride >= 1"
         )
     return span // stride + 1
 

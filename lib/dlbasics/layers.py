@@ -64,11 +64,14 @@ class Relu:
         """x: array of any shape. Returns an array of the same shape."""
         x = np.asarray(x)
         self.mask = x <= 0
-        return np.where(self.mask, 0, x).astype(x.dtype, copy=False)
+        out = np.maximum(x, 0)
+        return out.astype(x.dtype, copy=False)
 
     def backward(self, dout):
         """dout: upstream gradient, shape of the input. Returns dx of the same shape."""
-        return np.where(self.mask, 0, dout).astype(np.result_type(dout), copy=False)
+        dx = np.array(dout, copy=True)
+        dx[self.mask] = 0
+        return dx
 
 
 class Sigmoid:
@@ -146,14 +149,17 @@ class SoftmaxWithLoss:
         x = np.asarray(x)
         self.t = np.asarray(t)
         shifted = x - np.max(x, axis=-1, keepdims=True)
-        log_y = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-        self.y = np.exp(log_y)
-        log_y2 = log_y.reshape(-1, log_y.shape[-1])
+        exp = np.exp(shifted)
+        total = np.sum(exp, axis=-1, keepdims=True)
+        self.y = exp / total
+        # log y = shifted - log(total), evaluated only where t needs it
+        shifted2, total2 = shifted.reshape(-1, x.shape[-1]), total.reshape(-1)
         if self.t.shape == x.shape:
-            picked = np.sum(self.t.reshape(log_y2.shape) * log_y2, axis=1)
+            picked = np.sum(self.t.reshape(shifted2.shape) * shifted2, axis=1) - (
+                np.log(total2) * np.sum(self.t.reshape(shifted2.shape), axis=1))
         else:
-            labels = self.t.reshape(-1).astype(np.int64)
-            picked = log_y2[np.arange(log_y2.shape[0]), labels]
+            labels = self.t.reshape(-1).astype(np.int64, copy=False)
+            picked = shifted2[np.arange(shifted2.shape[0]), labels] - np.log(total2)
         self.loss = float(-np.mean(picked))
         return self.loss
 

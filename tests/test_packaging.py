@@ -1,0 +1,65 @@
+"""The project's set-up files agree with each other."""
+
+import re
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def requirement_map(requirements):
+    """{normalised name: version spec} of requirement strings like 'numpy>=1.26'."""
+    result = {}
+    for req in requirements:
+        match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+        name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+        result[name] = match.group(2).replace(" ", "")
+    return result
+
+
+def pyproject_requirements():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    project = data["project"]
+    return requirement_map(project["dependencies"] + project["optional-dependencies"]["dev"])
+
+
+def conda_requirements():
+    reqs = []
+    for line in (ROOT / "environment.yml").read_text(encoding="utf-8").splitlines():
+        item = line.strip()
+        if not item.startswith("- ") or item.endswith(":"):
+            continue
+        item = item[2:].strip()
+        if item.startswith("-") or item in ("pip", "conda-forge"):
+            continue  # pip options (-e ., --no-deps) and the pip package itself
+        reqs.append(item)
+    found = requirement_map(reqs)
+    found.pop("python", None)
+    return found
+
+
+def test_environment_yml_names_the_same_packages_and_bounds():
+    assert conda_requirements() == pyproject_requirements()
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line.strip() for line in ci.splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    assert commands[-1] == "make test"
+    assert "make demo" in readme and "make test" in readme
+    assert readme.index("make demo") < readme.index("make test") < readme.index("make lab")
+
+
+def test_package_is_importable_with_every_module():
+    import importlib
+
+    for name in ["functions", "gradient", "layers", "im2col", "optimizers", "networks",
+                 "trainer", "datasets", "plot", "checks"]:
+        module = importlib.import_module(f"dlbasics.{name}")
+        for public in getattr(module, "__all__", []):
+            obj = getattr(module, public)
+            if callable(obj):
+                assert obj.__doc__, f"dlbasics.{name}.{public} has no docstring"
