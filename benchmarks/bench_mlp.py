@@ -114,7 +114,8 @@ def main():
                 line = (f"{np.dtype(dtype).name:8} {batch:5d} {threads:3d} {step * 1e3:9.3f} "
                         f"{prods * 1e3:12.3f} {prods / step:6.0%}")
                 if have_torch:
-                    line += f" {median_time(torch_step(batch, dtype, threads), args.repeats) * 1e3:9.3f}"
+                    torch_time = median_time(torch_step(batch, dtype, threads), args.repeats)
+                    line += f" {torch_time * 1e3:9.3f}"
                 print(line)
     if not have_torch:
         print("(PyTorch not installed: no comparison; it is never a dependency)")

@@ -9,7 +9,8 @@ from hypothesis.extra import numpy as hnp
 from dlbasics import functions as F
 
 FLOATS = st.floats(-1e3, 1e3, allow_nan=False, width=64)
-ARRAYS = hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5), elements=FLOATS)
+SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, max_side=5)
+ARRAYS = hnp.arrays(np.float64, SHAPES, elements=FLOATS)
 ELEMENTWISE = [F.step_function, F.sigmoid, F.relu, F.leaky_relu, F.tanh, F.identity_function]
 
 
