@@ -10,7 +10,14 @@ import pytest
 
 from dlbasics.datasets import load_digits
 from dlbasics.gradient import network_gradient_errors
-from dlbasics.networks import MultiLayerNet, SimpleConvNet, TwoLayerNet, weight_scale
+from dlbasics.layers import Affine, BatchNormalization, Convolution, Pooling, Relu
+from dlbasics.networks import (
+    MultiLayerNet,
+    SequentialNet,
+    SimpleConvNet,
+    TwoLayerNet,
+    weight_scale,
+)
 from dlbasics.optimizers import SGD
 from dlbasics.trainer import Trainer
 
@@ -135,3 +142,19 @@ def test_trainer_is_silent_under_nbgrader(digits, monkeypatch, capsys):
     Trainer(TwoLayerNet(64, 10, 10, seed=1), x_train[:100], t_train[:100], x_test, t_test,
             epochs=1, mini_batch_size=50).train()
     assert capsys.readouterr().err == ""
+
+
+def test_sequential_net_gradient_check():
+    rng = np.random.default_rng(10)
+    layers = [
+        Convolution(0.5 * rng.standard_normal((3, 1, 3, 3)), 0.1 + np.zeros(3), 1, 1),
+        BatchNormalization(np.ones(3 * 6 * 6), np.zeros(3 * 6 * 6)),
+        Relu(),
+        Pooling(2, 2, 2),
+        Affine(0.3 * rng.standard_normal((27, 5)), np.zeros(5)),
+    ]
+    net = SequentialNet(layers)
+    assert sorted(net.params) == ["W1", "W5", "b1", "b5", "beta2", "gamma2"]
+    x, t = rng.standard_normal((4, 1, 6, 6)), rng.integers(0, 5, 4)
+    errors = network_gradient_errors(net, x, t, train_flg=True)
+    assert max(errors.values()) < THRESHOLD, errors

@@ -85,18 +85,31 @@ def check_close(actual, expected, what, rtol=1e-6, atol=1e-8, check_dtype=False)
         )
 
 
+def _same(before, now):
+    """Deep equality for arrays, dicts, lists and tuples of them (NaN equals NaN)."""
+    if isinstance(before, np.ndarray):
+        return (isinstance(now, np.ndarray) and before.shape == now.shape
+                and before.dtype == now.dtype and np.array_equal(before, now, equal_nan=True))
+    if isinstance(before, dict):
+        return (isinstance(now, dict) and before.keys() == now.keys()
+                and all(_same(before[key], now[key]) for key in before))
+    if isinstance(before, (list, tuple)):
+        return (type(before) is type(now) and len(before) == len(now)
+                and all(_same(a, b) for a, b in zip(before, now)))
+    try:
+        return bool(before == now)
+    except (ValueError, TypeError):
+        return False
+
+
 def check_inputs_unchanged(originals, after, what):
-    """Assert that each argument after a call equals its copy taken before the call."""
+    """Assert that each argument after a call equals its copy taken before the call.
+
+    Arrays, and dicts/lists/tuples of arrays (e.g. a network's parameters), are
+    compared element by element, including shape and dtype.
+    """
     for index, (before, now) in enumerate(zip(originals, after)):
-        if isinstance(before, np.ndarray):
-            same = (isinstance(now, np.ndarray) and before.shape == now.shape
-                    and np.array_equal(before, now, equal_nan=True))
-        else:
-            try:
-                same = bool(before == now)
-            except ValueError:
-                same = False
-        if not same:
+        if not _same(before, now):
             raise AssertionError(
                 f"{what} が引数 {index + 1} を書き換えました（入力は変更しないでください）。\n"
                 f"  呼び出し前: {format_value(before)}\n  呼び出し後: {format_value(now)}"

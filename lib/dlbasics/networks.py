@@ -20,7 +20,7 @@ from dlbasics.layers import (
     SoftmaxWithLoss,
 )
 
-__all__ = ["TwoLayerNet", "MultiLayerNet", "SimpleConvNet", "weight_scale"]
+__all__ = ["TwoLayerNet", "MultiLayerNet", "SimpleConvNet", "SequentialNet", "weight_scale"]
 
 
 def _labels(t):
@@ -259,3 +259,38 @@ class SimpleConvNet(_Network):
             "W2": affine1.dW, "b2": affine1.db,
             "W3": affine2.dW, "b3": affine2.db,
         }
+
+
+class SequentialNet(_Network):
+    """Any stack of layers followed by Softmax-with-loss (for deeper CNNs and projects).
+
+    Inputs:
+    - layers: list of layer objects (``Affine``, ``Convolution``, ``Relu``, ``Pooling``,
+      ``BatchNormalization``, ``Dropout``...).
+
+    ``params`` collects every layer attribute ``W``, ``b``, ``gamma``, ``beta`` under the
+    key ``<name><position>`` (position counted from 1), e.g. W1, b1 of a first
+    Convolution and gamma2, beta2 of a BatchNormalization after it. The arrays are
+    shared with the layers, so optimizers update the layers in place.
+    """
+
+    PARAM_NAMES = ("W", "b", "gamma", "beta")
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        self.last_layer = SoftmaxWithLoss()
+        self.params = {}
+        self._sources = []
+        for position, layer in enumerate(self.layers, start=1):
+            for name in self.PARAM_NAMES:
+                value = getattr(layer, name, None)
+                if isinstance(value, np.ndarray):
+                    key = f"{name}{position}"
+                    self.params[key] = value
+                    self._sources.append((key, layer, name))
+
+    def gradient(self, x, t):
+        """Gradients by backpropagation (training mode): a dict with the keys of params."""
+        self.loss(x, t, train_flg=True)
+        self._backward()
+        return {key: getattr(layer, "d" + name) for key, layer, name in self._sources}

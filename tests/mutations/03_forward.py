@@ -1,0 +1,27 @@
+"""Plausible wrong answers for 03_forward; each must lose points when autograded."""
+
+MUTATIONS = [
+    {"name": "forward", "cell": "answer_forward", "why": "ReLU instead of sigmoid in a hidden layer",
+     "old": "    z1 = sigmoid(a1)", "new": "    z1 = np.maximum(0, a1)"},
+    {"name": "forward", "cell": "answer_forward", "why": "sigmoid on the output layer",
+     "old": "    y = identity_function(a3)", "new": "    y = sigmoid(a3)"},
+    {"name": "forward", "cell": "answer_forward", "why": "missing the bias b2",
+     "old": "    a2 = np.dot(z1, W2) + b2", "new": "    a2 = np.dot(z1, W2)"},
+    {"name": "forward", "cell": "answer_forward", "why": "forgets the third layer (returns z2)",
+     "old": "    return y", "new": "    return z2"},
+    {"name": "forward", "cell": "answer_forward", "why": "W @ x order (np.dot(W1, x))",
+     "old": "    a1 = np.dot(x, W1) + b1", "new": "    a1 = np.dot(W1, x) + b1"},
+    {"name": "forward", "cell": "answer_forward", "why": "x @ W.T (works only for square weights)",
+     "old": "    a1 = np.dot(x, W1) + b1", "new": "    a1 = np.dot(x, W1.T) + b1"},
+    {"name": "forward", "cell": "answer_forward",
+     "why": "column-vector style W1.T @ x (right for one sample, fails on a batch)",
+     "old": "    a1 = np.dot(x, W1) + b1", "new": "    a1 = np.dot(W1.T, x) + b1"},
+    {"name": "forward", "cell": "answer_forward",
+     "why": "ignores the argument and uses init_network() (book weights only)",
+     "old": "    W1, W2, W3 = network[", "new": "    network = init_network()\n    W1, W2, W3 = network["},
+    {"name": "forward", "cell": "answer_forward", "why": "sigmoid applied twice on layer 2's input",
+     "old": "    a2 = np.dot(z1, W2) + b2", "new": "    a2 = np.dot(sigmoid(z1), W2) + b2"},
+    {"name": "forward", "cell": "answer_forward",
+     "why": "stores the hidden activations in the network dict",
+     "old": "    z1 = sigmoid(a1)", "new": "    z1 = sigmoid(a1)\n    network[\"z1\"] = z1"},
+]
