@@ -63,15 +63,15 @@ GLYPH_SIZE = 64
 # How much writers differ: the one place to make the data set easier or harder.
 # Canvas pixels are about 3.2 times smaller than 28 x 28 frame pixels.
 STROKE_WIDTH_RANGE = (4.0, 10.5)      # target stroke width, canvas pixels
-ROTATION_DEGREES = 12.0               # uniform in +-ROTATION_DEGREES
-SHEAR = 0.25                          # uniform in +-SHEAR
-LOG_ASPECT = 0.18                     # width / height multiplied by exp(uniform +-LOG_ASPECT)
-ELASTIC_MAX = 3.5                     # elastic displacement scale, canvas pixels
-BOX_RANGE = (16.0, 22.0)              # longer side of the character in the frame, pixels
-OFFSET = 2.5                          # centre of mass moved by up to +-OFFSET frame pixels
+ROTATION_DEGREES = 8.0                # uniform in +-ROTATION_DEGREES
+SHEAR = 0.15                          # uniform in +-SHEAR
+LOG_ASPECT = 0.12                     # width / height multiplied by exp(uniform +-LOG_ASPECT)
+ELASTIC_MAX = 2.0                     # elastic displacement scale, canvas pixels
+BOX_RANGE = (17.0, 21.0)              # longer side of the character in the frame, pixels
+OFFSET = 1.0                          # centre of mass moved by up to +-OFFSET frame pixels
 BLUR_PROBABILITY, BLUR_SIGMA = 0.5, (0.4, 0.9)
 FAINT_PROBABILITY, FAINT_PEAK = 0.2, (0.45, 0.8)
-NOISE_PROBABILITY, NOISE_SIGMA = 0.4, (0.01, 0.06)
+NOISE_PROBABILITY, NOISE_SIGMA = 0.3, (0.01, 0.06)
 
 
 class FontSpec(NamedTuple):
@@ -101,8 +101,8 @@ TRAIN_FONTS = (
              "OFL-1.1", "handwriting"),
     FontSpec("Kiloji", "fonts-kiloji", (_TT + "kiloji/kiloji.ttf",),
              "BSD-3-Clause", "handwriting"),
-    FontSpec("Yozvox Yozfont (standard kana)", "fonts-yozvox-yozfont-standard-kana",
-             (_TT + "yozvox-yozfont/YOzRS_.ttf",), "OFL-1.1", "handwriting"),
+    FontSpec("Yozvox Yozfont (cute kana)", "fonts-yozvox-yozfont-cute",
+             (_TT + "yozvox-yozfont/YOzRC_.ttf",), "OFL-1.1", "handwriting"),
     FontSpec("Kouzan Mouhitsu", "fonts-kouzan-mouhitsu",
              (_TT + "kouzan-mouhitsu/kouzan-mouhitsu.ttf",), "public domain", "brush"),
     FontSpec("Kouzan Brush Sousyo", "fonts-kouzan-mouhitsu",
@@ -120,7 +120,8 @@ TRAIN_FONTS = (
     FontSpec("Motoya L Cedar", "fonts-motoya-l-cedar", (_TT + "motoya-l-cedar/MTLc3m.ttf",),
              "Apache-2.0", "ordinary"),
     FontSpec("Sawarabi Mincho", "fonts-sawarabi-mincho",
-             (_TT + "sawarabi-mincho/sawarabi-mincho-medium.ttf",), "OFL-1.1", "ordinary"),
+             (_TT + "sawarabi-mincho/sawarabi-mincho-medium.ttf",), "OFL-1.1 or CC-BY-SA-3.0",
+             "ordinary"),
     FontSpec("Konatu", "fonts-konatu", (_TT + "konatu/Konatu.ttf",), "MIT", "ordinary"),
     FontSpec("Dejima Mincho", "fonts-dejima-mincho",
              (_TT + "dejima-mincho/dejima-mincho-r227.ttf",), "MIT", "ordinary"),
@@ -130,12 +131,12 @@ TEST_FONTS = (
     FontSpec("Seto", "fonts-seto", (_TT + "seto/setofont.ttf",), "OFL-1.1", "handwriting"),
     FontSpec("Yusei Magic", "fonts-yusei-magic", (_TT + "yusei-magic/YuseiMagic-Regular.ttf",),
              "OFL-1.1", "handwriting"),
-    FontSpec("Yozvox Yozfont (cute kana)", "fonts-yozvox-yozfont-cute",
-             (_TT + "yozvox-yozfont/YOzRC_.ttf",), "OFL-1.1", "handwriting"),
+    FontSpec("Yozvox Yozfont (standard kana)", "fonts-yozvox-yozfont-standard-kana",
+             (_TT + "yozvox-yozfont/YOzRS_.ttf",), "OFL-1.1", "handwriting"),
     FontSpec("Aoyagi Kouzan T", "fonts-aoyagi-kouzan-t",
              (_TT + "aoyagi-kouzan-t/AoyagiKouzanT.ttf",), "public domain", "brush"),
-    FontSpec("Ume Gothic", "fonts-horai-umefont", (_TT + "horai-umefont/ume-tgo5.ttf",),
-             "UmeFont licence", "ordinary"),
+    FontSpec("Ume Gothic O5", "fonts-horai-umefont", (_TT + "horai-umefont/ume-tgo5.ttf",),
+             "UmeFont licence (free use, copy, redistribution)", "ordinary"),
     FontSpec("Motoya L Maruberi", "fonts-motoya-l-maruberi",
              (_TT + "motoya-l-maruberi/MTLmr3m.ttf",), "Apache-2.0", "ordinary"),
     FontSpec("Sawarabi Gothic", "fonts-sawarabi-gothic",
@@ -181,7 +182,8 @@ def missing_packages(splits=("train", "test")) -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def _load_font(spec: FontSpec, size: int) -> ImageFont.FreeTypeFont:
-    # The basic layout engine needs no libraqm, so rendering is the same wherever Pillow is.
+    # The basic layout engine: single characters need no shaping, and the output then does
+    # not depend on whether libraqm happens to be installed.
     return ImageFont.truetype(str(find_font_file(spec)), size, index=spec.index,
                               layout_engine=ImageFont.Layout.BASIC)
 
