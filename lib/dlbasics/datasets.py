@@ -23,6 +23,7 @@ import functools
 import gzip
 import hashlib
 import http.client
+import importlib.util
 import os
 import shutil
 import struct
@@ -245,12 +246,19 @@ def _load_idx_set(paths, **options):
 
 @functools.lru_cache(maxsize=1)
 def _raw_digits():
-    """Return sklearn's digits as (uint8 images (1797, 8, 8) in 0..16, int64 labels)."""
-    from sklearn.datasets import load_digits as sklearn_load_digits  # slow import: only here
+    """Return sklearn's digits as (uint8 images (1797, 8, 8) in 0..16, int64 labels).
 
-    bunch = sklearn_load_digits()
-    images = bunch.images.astype(np.uint8)
-    labels = bunch.target.astype(np.int64)
+    The CSV that scikit-learn ships is read directly: importing scikit-learn takes one to
+    several seconds, which every notebook run (and every autograded submission) would pay.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("load_digits needs scikit-learn installed (pip install "
+                                  "scikit-learn): it reads the digits file that ships with it")
+    csv_path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    table = np.loadtxt(csv_path, delimiter=",", dtype=np.float64)
+    images = table[:, :-1].reshape(-1, 8, 8).astype(np.uint8)
+    labels = table[:, -1].astype(np.int64)
     images.flags.writeable = False  # the cache is shared between calls
     labels.flags.writeable = False
     return images, labels
