@@ -1,0 +1,21 @@
+"""The committed reference submissions, scored on the hidden test set by the real scorer.
+
+Targets from the project's brief: FC ≥ 90 %, CNN ≥ 97 % on the 14,500 hidden images
+(trained on the 3,000 training images only by grading/katakana/train_reference.py).
+"""
+
+import pytest
+
+from dlbasics.course.katakana import Ledger, default_test_set, score_submission
+from dlbasics.course.settings import GRADING_DIR
+
+REFERENCE = GRADING_DIR / "katakana" / "reference"
+
+
+@pytest.mark.parametrize("name,target", [("fc", 0.90), ("cnn", 0.97)])
+def test_reference_submission_meets_its_target(tmp_path, name, target):
+    assert default_test_set().is_file(), "the hidden test set is missing"
+    result = score_submission(REFERENCE / name, f"reference-{name}",
+                              ledger=Ledger(tmp_path / "ledger.sqlite"))
+    assert result.accuracy >= target, result.summary()
+    assert min(result.per_class_accuracy.values()) >= target - 0.1, result.per_class_accuracy
