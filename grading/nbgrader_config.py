@@ -2,7 +2,17 @@
 
 Layout: the solutions (nbgrader's "source") and the trainee release live at the
 repository root; everything made while grading lives under grading/ and is
-git-ignored. Paths are absolute, derived from this file's location.
+git-ignored (submitted/, autograded/, feedback/, gradebook.db, exchange/, status/,
+logs/, reports/, .jupyter/). Paths are absolute, derived from this file's location.
+
+All settings are in ``dlbasics.course.settings.apply_nbgrader_settings``: per-cell
+timeout, ``raise_on_iopub_timeout = False``, restored test cells, short tracebacks,
+the limited kernel ``dlcourse-limited`` (memory and CPU caps, its own user, solutions
+and gradebook hidden), crash-proof autograding with a record of every incident, feedback
+without hidden tests, and an export with a status column. Environment overrides:
+``DLCOURSE_DB_URL`` (e.g. a PostgreSQL gradebook), ``DLCOURSE_EXCHANGE``,
+``DLCOURSE_CELL_TIMEOUT``, ``DLCOURSE_KERNEL_MEMORY_MB``, ``DLCOURSE_KERNEL_CPU_SECONDS``,
+``DLCOURSE_SANDBOX``. See grading/README.md.
 """
 
 import os
@@ -12,8 +22,9 @@ c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
 GRADING_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(GRADING_DIR)
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, os.path.join(REPO_ROOT, "lib"))
+LIB_DIR = os.path.join(REPO_ROOT, "lib")
+if LIB_DIR not in sys.path:
+    sys.path.insert(0, LIB_DIR)
 
 from dlbasics.course.settings import apply_nbgrader_settings  # noqa: E402
 

@@ -109,7 +109,9 @@ def test_softmax_properties(x):
     assert np.all(y >= 0) and np.all(y <= 1)
     np.testing.assert_allclose(y.sum(axis=-1), 1.0, rtol=1e-12)
     np.testing.assert_allclose(F.softmax(x + 123.0), y, rtol=1e-9, atol=1e-12)
-    np.testing.assert_array_equal(np.argmax(y, axis=-1), np.argmax(x, axis=-1))
+    # the largest score gets the largest probability (ties may round to equal values)
+    top = np.take_along_axis(y, np.argmax(x, axis=-1)[..., None], axis=-1)[..., 0]
+    np.testing.assert_array_equal(top, y.max(axis=-1))
 
 
 @settings(max_examples=40, deadline=None)

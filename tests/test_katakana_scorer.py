@@ -210,3 +210,25 @@ def test_leaderboard_keeps_the_best_score_per_student(tmp_path):
         "rank,student,accuracy,cross_entropy,date,submissions")
     page = html_path.read_text(encoding="utf-8")
     assert "s&lt;3&gt;" in page and "95.00%" in page and "2026-11-23" in page
+
+
+def test_command_line_scores_and_writes_the_leaderboard(tmp_path, test_set):
+    import os
+    import subprocess
+    import sys
+
+    folder = make_submission(tmp_path, "good", GOOD)
+    env = dict(os.environ, DLCOURSE_KATAKANA_STATE=str(tmp_path / "state"),
+               DLCOURSE_KATAKANA_TEST=str(test_set))
+    cli = [sys.executable, "-m", "dlbasics.course.cli", "katakana"]
+    scored = subprocess.run([*cli, "score", str(folder), "--student", "s001"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert scored.returncode == 0, scored.stderr
+    assert "accuracy 100.00%" in scored.stdout and "ア 100.0%" in scored.stdout
+    refused = subprocess.run([*cli, "score", str(tmp_path), "--student", "s001"], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "no submission.py" in refused.stderr
+    board = subprocess.run([*cli, "leaderboard"], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert board.returncode == 0 and "s001" in board.stdout
+    assert (tmp_path / "state" / "leaderboard.html").is_file()

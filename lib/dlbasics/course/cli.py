@@ -1,12 +1,19 @@
-"""``dlcourse``: the instructor's command line (only what stock nbgrader lacks)."""
+"""``dlcourse``: the instructor's command line (only what stock nbgrader lacks).
+
+Run from anywhere inside the repository; every command works on the course of this
+repository (``grading/`` beside ``solutions/`` and ``notebooks/``). Stock nbgrader
+commands keep working from ``grading/``.
+"""
 
 import argparse
+import shutil
 import sys
 
+from dlbasics.course import katakana_cli
 from dlbasics.course import release as release_mod
 from dlbasics.course.workspace import Course, NbgraderError
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
 
 
 def _cmd_release(args):
@@ -25,22 +32,125 @@ def _cmd_release(args):
     return 0
 
 
+def _cmd_collect(args):
+    course = Course.repository()
+    imported = course.collect(args.path, assignment=args.assignment, replace=args.replace,
+                              **({"regexp": args.regexp} if args.regexp else {}))
+    for submission in imported:
+        files = ", ".join(sorted(submission.files))
+        print(f"{submission.student:<20} {submission.assignment:<20} {files}")
+    students = len({s.student for s in imported})
+    print(f"collected {len(imported)} submissions of {students} students into "
+          f"{course.submitted_dir}")
+    return 0
+
+
+def _cmd_autograde(args):
+    from dlbasics.course.autograde import GraderError
+
+    course = Course.repository()
+    try:
+        report = course.autograde(args.assignments or None, args.student or None,
+                                  workers=args.workers,
+                                  progress=not args.no_progress)
+    except GraderError as exc:
+        print(f"dlcourse autograde: {exc}", file=sys.stderr)
+        return 2
+    print(f"grading records: {course.status_dir}; logs: {course.grading_dir / 'logs'}")
+    return 1 if report.grader_errors else 0
+
+
+def _cmd_feedback(args):
+    course = Course.repository()
+    files, leaks = course.feedback(args.assignments or None)
+    print(f"wrote {len(files)} feedback files under {course.feedback_dir}")
+    if leaks:
+        print("hidden-test lines found in feedback (do not release these files):",
+              file=sys.stderr)
+        for path, line in leaks:
+            print(f"  {path}: {line}", file=sys.stderr)
+        return 1
+    print("checked: no hidden-test line in any feedback file")
+    return 0
+
+
+def _cmd_grades(args):
+    from dlbasics.course.export import format_table
+
+    course = Course.repository()
+    rows = course.grades(args.assignments or None)
+    print(format_table(rows, width=shutil.get_terminal_size((160, 24)).columns))
+    attention = sum(row.needs_attention for row in rows)
+    print(f"\n{len(rows)} notebooks, {attention} need attention. CSV: "
+          f"{course.reports_dir / 'grades.csv'} (nbgrader's columns + status), "
+          f"{course.reports_dir / 'notebooks.csv'} (per notebook)")
+    return 0
+
+
+def _cmd_demo(args):
+    from dlbasics.course.demo import run_demo
+
+    run_demo(directory=args.dir, assignments=args.assignments or None, workers=args.workers)
+    return 0
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="dlcourse", description=__doc__)
+    parser = argparse.ArgumentParser(prog="dlcourse", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+
     p = sub.add_parser("release", help="regenerate notebooks/ from solutions/")
     p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     p.add_argument("--check", action="store_true",
                    help="only check that the committed release is current (exit 1 if not)")
     p.set_defaults(func=_cmd_release)
+
+    p = sub.add_parser("collect", help="import submissions from a folder or an LMS zip")
+    p.add_argument("path", help="folder of student folders, or a .zip")
+    p.add_argument("--assignment", help="the assignment (default: from notebook names)")
+    p.add_argument("--replace", action="store_true",
+                   help="replace submissions already collected for the same students")
+    p.add_argument("--regexp", help="file name pattern of flat LMS files (named groups "
+                   "student_id, file_id, optional timestamp)")
+    p.set_defaults(func=_cmd_collect)
+
+    p = sub.add_parser("autograde", help="autograde in parallel, crash-proof")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all submitted)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (it goes to stderr; result lines go to stdout)")
+    p.set_defaults(func=_cmd_autograde)
+
+    p = sub.add_parser("feedback", help="feedback HTML without hidden tests")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all graded)")
+    p.set_defaults(func=_cmd_feedback)
+
+    p = sub.add_parser("grades", help="grades CSV and a per-notebook table with status")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.set_defaults(func=_cmd_grades)
+
+    p = sub.add_parser("demo", help="the whole week in a scratch course (make demo)")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.add_argument("--dir", help="where to build the scratch course (default: a temp folder)")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=_cmd_demo)
+    katakana_cli.add_parser(sub)
     return parser
 
 
 def main(argv=None):
+    from dlbasics.course.collect import CollectError
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "workers", 1) < 1:
+        parser.error("--workers must be at least 1")
     try:
         return args.func(args)
+    except CollectError as exc:
+        print(f"dlcourse {args.command}: nothing collected: {exc}", file=sys.stderr)
+        return 2
     except (NbgraderError, FileNotFoundError, ValueError) as exc:
         print(f"dlcourse {args.command}: {exc}", file=sys.stderr)
         return 2

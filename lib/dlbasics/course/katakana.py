@@ -43,6 +43,8 @@ NUM_CLASSES = 15
 TIME_LIMIT_SECONDS = int(os.environ.get("DLCOURSE_KATAKANA_TIME_LIMIT", "300"))
 MEMORY_LIMIT_BYTES = int(os.environ.get("DLCOURSE_KATAKANA_MEMORY", str(4 * 2**30)))
 KATAKANA_DIR = GRADING_DIR / "katakana"
+#: Where the ledger and the leaderboard live (git-ignored); overridable for trials.
+STATE_DIR = Path(os.environ.get("DLCOURSE_KATAKANA_STATE", KATAKANA_DIR))
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 
@@ -200,7 +202,7 @@ class Ledger:
     PENDING_TIMEOUT = dt.timedelta(hours=1)
 
     def __init__(self, path=None):
-        self.path = Path(path or KATAKANA_DIR / "ledger.sqlite")
+        self.path = Path(path or STATE_DIR / "ledger.sqlite")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db, db:
             db.execute("""CREATE TABLE IF NOT EXISTS attempts (

@@ -14,7 +14,11 @@ __all__ = [
     "GRADING_DIR",
     "COURSE_ID",
     "CELL_TIMEOUT_SECONDS",
+    "KERNEL_MEMORY_MB",
+    "KERNEL_CPU_SECONDS",
     "assignments",
+    "cell_timeout",
+    "sandbox_options",
     "gradebook_url",
     "apply_nbgrader_settings",
 ]
@@ -28,6 +32,39 @@ COURSE_ID = "dlbasics"
 #: Longest time one cell may run under the grader; the slowest solution cell takes
 #: a few seconds, so this leaves a wide margin while ending endless loops quickly.
 CELL_TIMEOUT_SECONDS = int(os.environ.get("DLCOURSE_CELL_TIMEOUT", "60"))
+#: Address-space cap of a graded kernel (MiB): far above what any exercise needs, far
+#: below the machine's memory, so a runaway allocation is a MemoryError in that kernel.
+KERNEL_MEMORY_MB = 4096
+#: CPU seconds a graded kernel may use over the whole notebook.
+KERNEL_CPU_SECONDS = 1800
+
+
+def cell_timeout():
+    """Seconds one cell may run under the grader (``DLCOURSE_CELL_TIMEOUT``, default 60)."""
+    return int(os.environ.get("DLCOURSE_CELL_TIMEOUT", CELL_TIMEOUT_SECONDS))
+
+
+def sandbox_options(course_root, grading_dir):
+    """The limits and isolation of graded kernels (see :mod:`dlbasics.course.sandbox`).
+
+    Environment overrides: ``DLCOURSE_KERNEL_MEMORY_MB``, ``DLCOURSE_KERNEL_CPU_SECONDS``,
+    ``DLCOURSE_SANDBOX`` (``auto``: own user and hidden folders when the grader is root;
+    ``limits``: resource limits only).
+    """
+    from dlbasics.course.sandbox import SandboxOptions
+
+    course_root = Path(course_root)
+    hidden = []
+    for root, grading in ((course_root, Path(grading_dir)), (REPO_ROOT, GRADING_DIR)):
+        for folder in (root / "solutions", grading, root / ".git"):
+            if str(folder) not in hidden:
+                hidden.append(str(folder))
+    return SandboxOptions(
+        memory_mb=int(os.environ.get("DLCOURSE_KERNEL_MEMORY_MB", KERNEL_MEMORY_MB)),
+        cpu_seconds=int(os.environ.get("DLCOURSE_KERNEL_CPU_SECONDS", KERNEL_CPU_SECONDS)),
+        isolate=os.environ.get("DLCOURSE_SANDBOX", "auto"),
+        hidden=hidden,
+    )
 
 
 def assignments(source_dir=SOLUTIONS_DIR):
@@ -69,7 +106,13 @@ def apply_nbgrader_settings(c, course_root, grading_dir, db_url=None):
     c.CourseDirectory.autograded_directory = os.path.join(rel, "autograded")
     c.CourseDirectory.feedback_directory = os.path.join(rel, "feedback")
     c.CourseDirectory.db_url = gradebook_url(grading_dir, db_url)
-    c.Exchange.root = str(grading_dir / "exchange")
+    # nbgrader's exchange (release/fetch/submit/collect on JupyterHub): under grading/
+    # unless DLCOURSE_EXCHANGE names a shared folder (e.g. /srv/nbgrader/exchange)
+    exchange = os.environ.get("DLCOURSE_EXCHANGE") or str(grading_dir / "exchange")
+    if not os.environ.get("DLCOURSE_EXCHANGE"):
+        # nbgrader's server extensions log a critical error when it does not exist
+        os.makedirs(exchange, exist_ok=True)
+    c.Exchange.root = exchange
 
     # Release: stubs for solutions, no outputs, locked cells.
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -77,8 +120,9 @@ def apply_nbgrader_settings(c, course_root, grading_dir, db_url=None):
 
     # Autograde: bounded cells; a silent endless loop is graded 0 instead of failing the
     # whole notebook; deleted or edited test cells come back from the gradebook.
-    c.ExecutePreprocessor.timeout = CELL_TIMEOUT_SECONDS
-    c.Execute.timeout = CELL_TIMEOUT_SECONDS
+    timeout = cell_timeout()
+    c.ExecutePreprocessor.timeout = timeout
+    c.Execute.timeout = timeout
     c.ExecutePreprocessor.interrupt_on_timeout = True
     c.Execute.raise_on_iopub_timeout = False
     c.OverwriteCells.add_missing_cells = True
@@ -88,6 +132,41 @@ def apply_nbgrader_settings(c, course_root, grading_dir, db_url=None):
         "--HistoryManager.hist_file=:memory:",
         "--InteractiveShell.xmode=Minimal",
     ]
+    c.LimitOutput.max_lines = 1000
+
+    # Student code runs in the limited kernel (memory and CPU caps, its own user, the
+    # solutions and the gradebook out of sight); its kernelspec lives in grading/.jupyter.
+    from dlbasics.course.sandbox import KERNEL_NAME, install_kernelspec
+
+    data_dir = install_kernelspec(grading_dir / ".jupyter",
+                                  sandbox_options(course_root, grading_dir))
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if str(data_dir) not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([str(data_dir), *paths])
+    c.Execute.kernel_name = KERNEL_NAME
+
+    # Crash-proof autograding with a record of every incident (dlbasics.course.grader).
+    c.GradingRecord.status_dir = str(grading_dir / "status")
+    c.GradingRecord.source_dir = str(course_root / "solutions")
+    c.Autograde.exporter_class = "dlbasics.course.grader.TolerantNotebookExporter"
+    c.Autograde.sanitize_preprocessors = [
+        "dlbasics.course.grader.InspectSubmission",
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "dlbasics.course.grader.RestoreCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    c.Autograde.autograde_preprocessors = [
+        "dlbasics.course.grader.CrashProofExecute",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+        "dlbasics.course.grader.RecordFinished",
+    ]
 
     # Feedback: hidden tests are stripped from the HTML.
     c.GenerateFeedback.preprocessors = [
@@ -95,4 +174,9 @@ def apply_nbgrader_settings(c, course_root, grading_dir, db_url=None):
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
         "nbgrader.preprocessors.ClearHiddenTests",
     ]
+
+    # Export: nbgrader's CSV with a status column (failures are never a silent 0).
+    c.ExportApp.plugin_class = "dlbasics.course.export.StatusCsvExportPlugin"
+    c.StatusCsvExportPlugin.status_dir = str(grading_dir / "status")
+    c.StatusCsvExportPlugin.submitted_dir = str(grading_dir / "submitted")
     return c

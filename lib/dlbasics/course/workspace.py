@@ -68,6 +68,15 @@ class Course:
     def feedback_dir(self):
         return self.grading_dir / "feedback"
 
+    @property
+    def status_dir(self):
+        """Grading records: what happened to each notebook (see dlbasics.course.status)."""
+        return self.grading_dir / "status"
+
+    @property
+    def reports_dir(self):
+        return self.grading_dir / "reports"
+
     def assignments(self):
         """Assignment names found in ``solutions/``."""
         return settings.assignments(self.source_dir)
@@ -108,6 +117,50 @@ class Course:
             for name in names:
                 self.nbgrader("generate_assignment", name, "--force")
         return names
+
+    def autograde(self, assignments=None, students=None, workers=2, out=None, progress=False):
+        """Autograde submissions in ``workers`` parallel processes (see
+        :func:`dlbasics.course.autograde.autograde`). Returns the report."""
+        from dlbasics.course.autograde import autograde
+
+        return autograde(self, assignments, students, workers=workers, out=out,
+                         progress=progress)
+
+    def feedback(self, assignments=None):
+        """``nbgrader generate_feedback`` for the autograded submissions.
+
+        Returns:
+        - (files, leaks): the feedback HTML files, and [(file, line)] for any hidden-test
+          line found in them (should be empty).
+        """
+        from dlbasics.course.feedback import feedback_files, leaked_lines
+
+        graded = sorted({p.name for p in self.autograded_dir.glob("*/*") if p.is_dir()})
+        names = [a for a in (assignments or graded) if a in graded]
+        for name in names:
+            self.nbgrader("generate_feedback", name, "--force")
+        files = [f for name in names for f in feedback_files(self.feedback_dir, name)]
+        return files, leaked_lines(self.feedback_dir, self.source_dir, names)
+
+    def grades(self, assignments=None, students=None):
+        """Write ``reports/grades.csv`` (nbgrader's columns + status) and
+        ``reports/notebooks.csv`` (per student and notebook). Returns the rows."""
+        from nbgrader.api import Gradebook
+
+        from dlbasics.course.export import write_grades_csv, write_notebook_table
+
+        with Gradebook(self.gradebook_url()) as gb:
+            rows = write_grades_csv(gb, self.reports_dir / "grades.csv", self.status_dir,
+                                    self.submitted_dir, list(assignments or []),
+                                    list(students or []))
+        write_notebook_table(rows, self.reports_dir / "notebooks.csv")
+        return rows
+
+    def collect(self, path, assignment=None, replace=False, **options):
+        """Import submissions (see :func:`dlbasics.course.collect.collect`)."""
+        from dlbasics.course.collect import collect
+
+        return collect(self, path, assignment=assignment, replace=replace, **options)
 
     def submit(self, student, assignment, notebooks):
         """Place a student's files as nbgrader's submitted/ layout expects.

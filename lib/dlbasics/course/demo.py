@@ -1,0 +1,90 @@
+"""``dlcourse demo`` (``make demo``): the instructor's week in a scratch course.
+
+Release every assignment, hand in simulated submissions (the solution, the untouched
+release, a partly right one, and hostile ones), autograde them in parallel, write the
+feedback and the grades, and print the table.
+"""
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from dlbasics.course import simulate
+from dlbasics.course.export import format_table
+from dlbasics.course.workspace import Course, create_course
+
+__all__ = ["DEMO_HOSTILE", "run_demo", "submit_simulated"]
+
+#: Hostile submissions of the demo (for the first assignment): quick to show.
+DEMO_HOSTILE = ("endless-loop", "kernel-exit", "allclose-tampering", "corrupt-json")
+
+
+def submit_simulated(course, assignment, student, content):
+    """Hand in one simulated submission (a notebook, bytes, or a dict of files)."""
+    filename = f"{assignment}.ipynb"
+    if isinstance(content, nbformat.NotebookNode):
+        files = {filename: nbformat.writes(content).encode("utf-8")}
+    elif isinstance(content, dict):
+        files = {name: (nbformat.writes(value).encode("utf-8")
+                        if isinstance(value, nbformat.NotebookNode) else value)
+                 for name, value in content.items()}
+    else:
+        files = {filename: content}
+    course.submit(student, assignment, files)
+
+
+def _notebook(folder, assignment):
+    return nbformat.read(str(folder / assignment / f"{assignment}.ipynb"), as_version=4)
+
+
+def run_demo(directory=None, assignments=None, workers=2, hostile=DEMO_HOSTILE, out=None,
+             keep=False):
+    """Run the demo; returns (course, report, rows). Prints as it goes."""
+    out = out or sys.stdout
+    source = Course.repository()
+    names = list(assignments or source.assignments())
+    if not names:
+        raise FileNotFoundError(f"no assignments in {source.source_dir}")
+    scratch = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="dlcourse-demo-"))
+    root = scratch / "course"
+    if root.exists():
+        shutil.rmtree(root)
+    started = time.monotonic()
+
+    def step(text):
+        print(f"\n== {text}  [{time.monotonic() - started:.0f} s]", file=out, flush=True)
+
+    step(f"release: {len(names)} assignments into a scratch course at {root}")
+    course = create_course(root, names)
+    step("submissions: solution, untouched release, partly right, and hostile ones")
+    for assignment in names:
+        solution = _notebook(course.source_dir, assignment)
+        release = _notebook(course.release_dir, assignment)
+        submit_simulated(course, assignment, "solution", solution)
+        submit_simulated(course, assignment, "release", release)
+        submit_simulated(course, assignment, "partial", simulate.partly_right(solution, release))
+    first = names[0]
+    solution = _notebook(course.source_dir, first)
+    for kind in hostile:
+        submit_simulated(course, first, kind, simulate.hostile(kind, solution, first))
+    print(f"students: solution, release, partial (every assignment); "
+          f"{', '.join(hostile)} ({first} only)", file=out)
+    step(f"autograde with {workers} workers")
+    report = course.autograde(workers=workers, out=out, progress=None)
+    step("feedback")
+    files, leaks = course.feedback()
+    print(f"{len(files)} feedback files in {course.feedback_dir}; hidden-test lines found in "
+          f"them: {len(leaks)}", file=out)
+    step("grades")
+    rows = course.grades()
+    print(format_table(rows, width=shutil.get_terminal_size((160, 24)).columns), file=out)
+    print(f"\nCSV: {course.reports_dir / 'grades.csv'} (nbgrader's columns + status), "
+          f"{course.reports_dir / 'notebooks.csv'} (per notebook)", file=out)
+    step("done")
+    if not keep and directory is None:
+        print(f"(scratch course kept for inspection at {root}; delete it when done)", file=out)
+    return course, report, rows

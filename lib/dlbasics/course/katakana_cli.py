@@ -1,0 +1,46 @@
+"""``dlcourse katakana score|leaderboard``: the katakana project's scoring server."""
+
+import sys
+
+from dlbasics.course import katakana
+
+__all__ = ["add_parser"]
+
+
+def _score(args):
+    try:
+        result = katakana.score_submission(args.folder, args.student)
+    except katakana.ScoringRefused as exc:
+        print(f"not scored ({exc.kind}): {exc}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    print("per-class accuracy: " + "  ".join(
+        f"{char} {acc:.1%}" for char, acc in result.per_class_accuracy.items()))
+    if args.leaderboard:
+        csv_path, html_path, _ = katakana.write_leaderboard()
+        print(f"leaderboard updated: {csv_path}, {html_path}")
+    return 0
+
+
+def _leaderboard(args):
+    csv_path, html_path, rows = katakana.write_leaderboard(out_dir=args.out)
+    for row in rows:
+        print(f"{row['rank']:3d}. {row['student']:<20} {row['accuracy']:.2%}  "
+              f"{row['date']}  ({row['submissions']} scored)")
+    print(f"wrote {csv_path} and {html_path}")
+    return 0
+
+
+def add_parser(sub):
+    """Add the ``katakana`` command with its ``score`` and ``leaderboard`` subcommands."""
+    parser = sub.add_parser("katakana", help="score katakana project submissions")
+    commands = parser.add_subparsers(dest="katakana_command", required=True)
+    p = commands.add_parser("score", help="score a submission folder on the hidden test set")
+    p.add_argument("folder", help="folder with submission.py and its .npz weights")
+    p.add_argument("--student", required=True, help="the student's id")
+    p.add_argument("--leaderboard", action="store_true", help="also rewrite the leaderboard")
+    p.set_defaults(func=_score)
+    p = commands.add_parser("leaderboard", help="write leaderboard.csv and leaderboard.html")
+    p.add_argument("--out", default=None, help="output folder (default: grading/katakana/)")
+    p.set_defaults(func=_leaderboard)
+    return parser
