@@ -96,3 +96,14 @@ def test_every_graded_name_has_two_caught_mutations(course, graded, assignment):
 def test_committed_release_is_what_generation_gives():
     problems = release_differences()
     assert not problems, "stale release:\n" + "\n".join(problems)
+
+
+def test_feedback_of_every_notebook_shows_no_hidden_test(course, graded):
+    from dlbasics.course.feedback import feedback_files, leaked_lines
+
+    for student in ("solution", "release"):
+        course.nbgrader("generate_feedback", "*", "--student", student, "--force")
+    files = [f for name in ASSIGNMENTS for f in feedback_files(course.feedback_dir, name)]
+    assert len(files) >= 2 * len(ASSIGNMENTS), files
+    leaks = leaked_lines(course.feedback_dir, course.source_dir, ASSIGNMENTS)
+    assert not leaks, leaks[:10]

@@ -22,11 +22,12 @@ _END = "### END HIDDEN TESTS"
 def hidden_test_lines(notebook_path, min_length=8):
     """The distinctive lines inside hidden-test blocks of a source notebook.
 
-    Short lines, comments and lines that also appear outside hidden blocks (e.g. an
-    ``import``) are left out: they would not show that a hidden test leaked.
+    Short lines, comments and lines whose text also appears outside hidden blocks (an
+    ``import``, or a fragment such as ``verbose=False)`` that visible code contains too)
+    are left out: finding them would not show that a hidden test leaked.
     """
     nb = nbformat.read(str(notebook_path), as_version=4)
-    hidden, visible = set(), set()
+    hidden, visible, visible_in_order = set(), set(), []
     for cell in nb.cells:
         inside = False
         for line in cell.source.splitlines():
@@ -37,9 +38,15 @@ def hidden_test_lines(notebook_path, min_length=8):
             if text.startswith(_END) or text == "### END":
                 inside = False
                 continue
-            (hidden if inside else visible).add(text)
+            if inside:
+                hidden.add(text)
+            else:
+                visible.add(text)
+                visible_in_order.append(text)
+    visible_text = " ".join(" ".join(visible_in_order).split())
     return sorted(line for line in hidden - visible
-                  if len(line) >= min_length and not line.startswith("#"))
+                  if len(line) >= min_length and not line.startswith("#")
+                  and " ".join(line.split()) not in visible_text)
 
 
 def html_text(document):
