@@ -55,23 +55,28 @@ class AddLayer:
 
 
 class Relu:
-    """ReLU layer: out = max(0, x); the gradient flows only where x > 0."""
+    """ReLU layer: out = max(0, x); the gradient flows only where x > 0.
+
+    ``mask`` (True where x <= 0) is kept as in the book; backward multiplies by a
+    0/1 array of the input's dtype, which is several times faster than masked
+    assignment and leaves ``dout`` untouched.
+    """
 
     def __init__(self):
         self.mask = None
+        self._keep = None
 
     def forward(self, x):
         """x: array of any shape. Returns an array of the same shape."""
         x = np.asarray(x)
         self.mask = x <= 0
-        out = np.maximum(x, 0)
-        return out.astype(x.dtype, copy=False)
+        keep_dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+        self._keep = np.logical_not(self.mask).astype(keep_dtype)
+        return np.maximum(x, 0).astype(x.dtype, copy=False)
 
     def backward(self, dout):
         """dout: upstream gradient, shape of the input. Returns dx of the same shape."""
-        dx = np.array(dout, copy=True)
-        dx[self.mask] = 0
-        return dx
+        return dout * self._keep
 
 
 class Sigmoid:
@@ -153,13 +158,16 @@ class SoftmaxWithLoss:
         total = np.sum(exp, axis=-1, keepdims=True)
         self.y = exp / total
         # log y = shifted - log(total), evaluated only where t needs it
-        shifted2, total2 = shifted.reshape(-1, x.shape[-1]), total.reshape(-1)
-        if self.t.shape == x.shape:
-            picked = np.sum(self.t.reshape(shifted2.shape) * shifted2, axis=1) - (
-                np.log(total2) * np.sum(self.t.reshape(shifted2.shape), axis=1))
+        if x.ndim == 2 and self.t.ndim == 1:  # the common case: a batch with labels
+            picked = shifted[np.arange(x.shape[0]), self.t] - np.log(total[:, 0])
         else:
-            labels = self.t.reshape(-1).astype(np.int64, copy=False)
-            picked = shifted2[np.arange(shifted2.shape[0]), labels] - np.log(total2)
+            shifted2, total2 = shifted.reshape(-1, x.shape[-1]), total.reshape(-1)
+            if self.t.shape == x.shape:
+                t2 = self.t.reshape(shifted2.shape)
+                picked = np.sum(t2 * shifted2, axis=1) - np.log(total2) * np.sum(t2, axis=1)
+            else:
+                labels = self.t.reshape(-1).astype(np.int64, copy=False)
+                picked = shifted2[np.arange(shifted2.shape[0]), labels] - np.log(total2)
         self.loss = float(-np.mean(picked))
         return self.loss
 
@@ -173,7 +181,9 @@ class SoftmaxWithLoss:
             dx = y.copy()
             dx[np.arange(batch_size), self.t.reshape(-1).astype(np.int64)] -= 1
             dx /= batch_size
-        return (dx * dout).reshape(self.y.shape)
+        if not (np.isscalar(dout) and dout == 1):
+            dx = dx * dout
+        return dx.reshape(self.y.shape)
 
 
 class Dropout:

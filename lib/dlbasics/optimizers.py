@@ -19,11 +19,17 @@ class SGD:
 
     def __init__(self, lr=0.01):
         self.lr = lr
+        self._scratch = {}
 
     def update(self, params, grads):
         """Update every array in ``params`` in place."""
         for key in params:
-            params[key] -= self.lr * grads[key]
+            # lr * grad goes into a reused buffer: no new array per step
+            buffer = self._scratch.get(key)
+            if buffer is None or buffer.shape != params[key].shape:
+                buffer = self._scratch[key] = np.empty_like(params[key])
+            np.multiply(grads[key], self.lr, out=buffer, casting="unsafe")
+            params[key] -= buffer
 
 
 class Momentum:
