@@ -1,13 +1,12 @@
 """Generate the trainee release (notebooks/) from the solutions, and detect drift."""
 
 import json
-import shutil
 import tempfile
 from pathlib import Path
 
 from dlbasics.course.workspace import Course, create_course
 
-__all__ = ["release", "release_differences", "normalized_notebook", "copy_release"]
+__all__ = ["release", "release_differences", "normalized_notebook"]
 
 #: Notebook metadata that editors add and that says nothing about content.
 VOLATILE_METADATA = ("widgets", "toc", "varInspector", "vscode", "jupytext")
@@ -71,14 +70,3 @@ def release_differences(course=None, names=None):
         ) if course.release_dir.is_dir() else []
         problems += [f"{name}/: has no solution in {course.source_dir.name}/" for name in extra]
     return problems
-
-
-def copy_release(source_course, target_dir, names=None):
-    """Copy released assignment folders to ``target_dir`` (used by the demo)."""
-    names = list(names or source_course.assignments())
-    for name in names:
-        shutil.copytree(source_course.release_dir / name, Path(target_dir) / name,
-                        dirs_exist_ok=True)
-    return names
-
-
