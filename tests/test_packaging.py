@@ -63,3 +63,14 @@ def test_package_is_importable_with_every_module():
             obj = getattr(module, public)
             if callable(obj):
                 assert obj.__doc__, f"dlbasics.{name}.{public} has no docstring"
+
+
+def test_code_is_ruff_clean():
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    result = subprocess.run([ruff, "check", "lib", "tests", "benchmarks", "grading", "data"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
