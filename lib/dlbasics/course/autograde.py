@@ -24,6 +24,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from dlbasics.course.status import NotebookResult
+from dlbasics.course.workspace import nbgrader_environment
 
 __all__ = ["GraderError", "StudentResult", "AutogradeReport", "find_tasks", "autograde"]
 
@@ -139,10 +140,7 @@ class _WorkerProcess:
         self.process = None
 
     def start(self):
-        env = dict(os.environ)
-        env.setdefault("PYTHONWARNINGS", "ignore")
-        # nbgrader runs the `alembic` script by name: the environment's bin/ must be on PATH
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        env = nbgrader_environment()
         if self.one_thread:
             # kernels side by side: one BLAS thread each, no oversubscribed cores
             for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

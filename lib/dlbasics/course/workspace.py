@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dlbasics.course import settings
 
-__all__ = ["Course", "NbgraderError", "create_course", "CONFIG_TEMPLATE"]
+__all__ = ["Course", "NbgraderError", "create_course", "nbgrader_environment", "CONFIG_TEMPLATE"]
 
 CONFIG_TEMPLATE = '''\
 # nbgrader configuration of a scratch course made by dlcourse.
@@ -24,6 +24,19 @@ from dlbasics.course.settings import apply_nbgrader_settings
 c = get_config()  # noqa: F821
 apply_nbgrader_settings(c, course_root={root!r}, grading_dir={grading!r}, db_url={db_url!r})
 '''
+
+
+def nbgrader_environment():
+    """A copy of this process's environment fit for running nbgrader in a subprocess.
+
+    nbgrader's own warnings are silenced (student kernels get them back, see
+    :mod:`dlbasics.course.sandbox`), and this environment's bin/ goes first on PATH
+    because nbgrader runs the ``alembic`` script by name.
+    """
+    env = dict(os.environ)
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
 
 
 class NbgraderError(RuntimeError):
@@ -91,11 +104,7 @@ class Course:
         Raises NbgraderError with the command's output when it fails and ``check``.
         """
         cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
-        run_env = dict(os.environ)
-        run_env.setdefault("PYTHONWARNINGS", "ignore")
-        # nbgrader runs the `alembic` script by name: the environment's bin/ must be on PATH
-        bin_dir = os.path.dirname(sys.executable)
-        run_env["PATH"] = bin_dir + os.pathsep + run_env.get("PATH", "")
+        run_env = nbgrader_environment()
         run_env.update(env or {})
         proc = subprocess.run(cmd, cwd=self.grading_dir, capture_output=True, text=True,
                               timeout=timeout, env=run_env)
