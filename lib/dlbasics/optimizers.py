@@ -14,6 +14,11 @@ __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "OPTIMIZ
 EPSILON = 1e-7
 
 
+def _zeros_like_each(params):
+    """One zero array per parameter: the optimizers' state before the first step."""
+    return {key: np.zeros_like(value) for key, value in params.items()}
+
+
 class SGD:
     """Stochastic gradient descent: W ← W − lr · ∂L/∂W."""
 
@@ -43,7 +48,7 @@ class Momentum:
     def update(self, params, grads):
         """Update every array in ``params`` in place."""
         if self.v is None:
-            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+            self.v = _zeros_like_each(params)
         for key in params:
             self.v[key] *= self.momentum
             self.v[key] -= self.lr * grads[key]
@@ -64,7 +69,7 @@ class Nesterov:
     def update(self, params, grads):
         """Update every array in ``params`` in place."""
         if self.v is None:
-            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+            self.v = _zeros_like_each(params)
         for key in params:
             self.v[key] *= self.momentum
             self.v[key] -= self.lr * grads[key]
@@ -82,7 +87,7 @@ class AdaGrad:
     def update(self, params, grads):
         """Update every array in ``params`` in place."""
         if self.h is None:
-            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+            self.h = _zeros_like_each(params)
         for key in params:
             self.h[key] += grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
@@ -99,7 +104,7 @@ class RMSprop:
     def update(self, params, grads):
         """Update every array in ``params`` in place."""
         if self.h is None:
-            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+            self.h = _zeros_like_each(params)
         for key in params:
             self.h[key] *= self.decay_rate
             self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
@@ -126,8 +131,8 @@ class Adam:
     def update(self, params, grads):
         """Update every array in ``params`` in place."""
         if self.m is None:
-            self.m = {key: np.zeros_like(val) for key, val in params.items()}
-            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+            self.m = _zeros_like_each(params)
+            self.v = _zeros_like_each(params)
         self.iter += 1
         lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
         for key in params:

@@ -30,6 +30,7 @@ import numpy as np
 
 from dlbasics.course.settings import GRADING_DIR
 from dlbasics.datasets import KATAKANA_CLASSES
+from dlbasics.plot import confusion_matrix
 
 __all__ = [
     "DAILY_LIMIT", "BATCH_SIZE", "ScoreResult", "ScoringRefused", "Ledger", "score_submission",
@@ -94,8 +95,7 @@ def evaluate(probs, labels):
     """
     labels = np.asarray(labels, dtype=np.int64)
     predicted = np.argmax(probs, axis=1)
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
+    confusion = confusion_matrix(labels, predicted, NUM_CLASSES)
     per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
     picked = probs[np.arange(len(labels)), labels]
     return {
