@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lab release lint bench bench-autograde install clean
+.PHONY: demo test test-fast lab release lint bench bench-autograde install clean
 
 # (Re)install when pyproject.toml changes; editable so lib/ edits take effect at once.
 $(STAMP): pyproject.toml
@@ -21,6 +21,10 @@ demo: $(STAMP)
 # One BLAS thread per process: the tests run notebook kernels side by side on 2 cores.
 test: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q
+
+# Everything but the slow end-to-end runs (tests/integration/): under a minute.
+test-fast: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -m "not slow"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -6,7 +6,7 @@ grades the same set twice in one run:
 
 1. stock nbgrader, one process, sequential: ``nbgrader autograde "*" --create --force``
    (with the course's nbgrader_config.py, so the same kernels and the same checks);
-2. ``dlcourse autograde --workers 2`` (:func:`dlbasics.course.autograde.autograde`).
+2. ``dlcourse autograde --workers 2`` (:func:`dlcourse.autograde.autograde`).
 
 Prints both times, their ratio and the time per full-course submission, and checks
 that both runs gave every student the same scores.
@@ -25,10 +25,10 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from dlbasics.course import simulate
-from dlbasics.course.autograde import clear_grading_state
-from dlbasics.course.demo import submit_simulated
-from dlbasics.course.workspace import Course, create_course
+from dlcourse import simulate
+from dlcourse.autograde import clear_grading_state
+from dlcourse.demo import submit_simulated
+from dlcourse.workspace import Course, create_course
 
 
 def scores(course):

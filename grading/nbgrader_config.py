@@ -5,7 +5,7 @@ repository root; everything made while grading lives under grading/ and is
 git-ignored (submitted/, autograded/, feedback/, gradebook.db, exchange/, status/,
 logs/, reports/, .jupyter/). Paths are absolute, derived from this file's location.
 
-All settings are in ``dlbasics.course.settings.apply_nbgrader_settings``: per-cell
+All settings are in ``dlcourse.settings.apply_nbgrader_settings``: per-cell
 timeout, ``raise_on_iopub_timeout = False``, restored test cells, short tracebacks,
 the limited kernel ``dlcourse-limited`` (memory and CPU caps, its own user, solutions
 and gradebook hidden), crash-proof autograding with a record of every incident, feedback
@@ -26,6 +26,6 @@ LIB_DIR = os.path.join(REPO_ROOT, "lib")
 if LIB_DIR not in sys.path:
     sys.path.insert(0, LIB_DIR)
 
-from dlbasics.course.settings import apply_nbgrader_settings  # noqa: E402
+from dlcourse.settings import apply_nbgrader_settings  # noqa: E402
 
 apply_nbgrader_settings(c, course_root=REPO_ROOT, grading_dir=GRADING_DIR)

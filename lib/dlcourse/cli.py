@@ -9,9 +9,9 @@ import argparse
 import shutil
 import sys
 
-from dlbasics.course import katakana_cli
-from dlbasics.course import release as release_mod
-from dlbasics.course.workspace import Course, NbgraderError
+from dlcourse import release as release_mod
+from dlcourse.katakana import cli as katakana_cli
+from dlcourse.workspace import Course, NbgraderError
 
 __all__ = ["main", "build_parser"]
 
@@ -46,7 +46,7 @@ def _cmd_collect(args):
 
 
 def _cmd_autograde(args):
-    from dlbasics.course.autograde import GraderError
+    from dlcourse.autograde import GraderError
 
     course = Course.repository()
     try:
@@ -75,7 +75,7 @@ def _cmd_feedback(args):
 
 
 def _cmd_grades(args):
-    from dlbasics.course.export import format_table
+    from dlcourse.export import format_table
 
     course = Course.repository()
     rows = course.grades(args.assignments or None)
@@ -88,7 +88,7 @@ def _cmd_grades(args):
 
 
 def _cmd_demo(args):
-    from dlbasics.course.demo import run_demo
+    from dlcourse.demo import run_demo
 
     run_demo(directory=args.dir, assignments=args.assignments or None, workers=args.workers)
     return 0
@@ -140,7 +140,7 @@ def build_parser():
 
 
 def main(argv=None):
-    from dlbasics.course.collect import CollectError
+    from dlcourse.collect import CollectError
 
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -4,7 +4,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from dlbasics.course.workspace import Course, create_course
+from dlcourse.workspace import Course, create_course
 
 __all__ = ["release", "release_differences", "normalized_notebook"]
 

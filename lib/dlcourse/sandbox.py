@@ -2,7 +2,7 @@
 
 nbgrader starts kernels from a kernelspec. The course's kernelspec ``dlcourse-limited``
 (written by :func:`install_kernelspec` under ``grading/.jupyter/kernels/`` each time the
-nbgrader config loads) starts ``python -m dlbasics.course.sandbox``, this module's
+nbgrader config loads) starts ``python -m dlcourse.sandbox``, this module's
 launcher, which prepares the process and then replaces itself with ``ipykernel``:
 
 1. Resource limits (``setrlimit``; inherited by every child): address space
@@ -96,7 +96,7 @@ def kernelspec(options, python=None):
     """The kernel.json dict of the limited kernel."""
     python = python or sys.executable
     return {
-        "argv": [python, "-m", "dlbasics.course.sandbox", *options.argv(),
+        "argv": [python, "-m", "dlcourse.sandbox", *options.argv(),
                  "--", "-f", "{connection_file}"],
         "display_name": f"Python 3 (graded: {options.memory_mb} MB, {options.cpu_seconds} s CPU)",
         "language": "python",
@@ -304,7 +304,7 @@ def _connection_file(kernel_args):
 def _parse(argv):
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m dlbasics.course.sandbox",
+    parser = argparse.ArgumentParser(prog="python -m dlcourse.sandbox",
                                      description="start ipykernel in the grading sandbox")
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--cpu-seconds", type=int, required=True)

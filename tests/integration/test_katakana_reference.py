@@ -6,8 +6,8 @@ Targets from the project's brief: FC ≥ 90 %, CNN ≥ 97 % on the 14,500 hidden
 
 import pytest
 
-from dlbasics.course.katakana import Ledger, default_test_set, score_submission
-from dlbasics.course.settings import GRADING_DIR
+from dlcourse.katakana import Ledger, default_test_set, score_submission
+from dlcourse.settings import GRADING_DIR
 
 REFERENCE = GRADING_DIR / "katakana" / "reference"
 

@@ -2,7 +2,7 @@
 
 The real course is the repository itself (``Course.repository()``); the tests, the
 demo and the benchmarks build scratch courses with :func:`create_course`, configured
-by the same :func:`dlbasics.course.settings.apply_nbgrader_settings`.
+by the same :func:`dlcourse.settings.apply_nbgrader_settings`.
 """
 
 import json
@@ -13,13 +13,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlbasics.course import settings
+from dlcourse import settings
 
 __all__ = ["Course", "NbgraderError", "create_course", "nbgrader_environment", "CONFIG_TEMPLATE"]
 
 CONFIG_TEMPLATE = '''\
 # nbgrader configuration of a scratch course made by dlcourse.
-from dlbasics.course.settings import apply_nbgrader_settings
+from dlcourse.settings import apply_nbgrader_settings
 
 c = get_config()  # noqa: F821
 apply_nbgrader_settings(c, course_root={root!r}, grading_dir={grading!r}, db_url={db_url!r})
@@ -30,7 +30,7 @@ def nbgrader_environment():
     """A copy of this process's environment fit for running nbgrader in a subprocess.
 
     nbgrader's own warnings are silenced (student kernels get them back, see
-    :mod:`dlbasics.course.sandbox`), and this environment's bin/ goes first on PATH
+    :mod:`dlcourse.sandbox`), and this environment's bin/ goes first on PATH
     because nbgrader runs the ``alembic`` script by name.
     """
     env = dict(os.environ)
@@ -83,7 +83,7 @@ class Course:
 
     @property
     def status_dir(self):
-        """Grading records: what happened to each notebook (see dlbasics.course.status)."""
+        """Grading records: what happened to each notebook (see dlcourse.status)."""
         return self.grading_dir / "status"
 
     @property
@@ -129,8 +129,8 @@ class Course:
 
     def autograde(self, assignments=None, students=None, workers=2, out=None, progress=False):
         """Autograde submissions in ``workers`` parallel processes (see
-        :func:`dlbasics.course.autograde.autograde`). Returns the report."""
-        from dlbasics.course.autograde import autograde
+        :func:`dlcourse.autograde.autograde`). Returns the report."""
+        from dlcourse.autograde import autograde
 
         return autograde(self, assignments, students, workers=workers, out=out,
                          progress=progress)
@@ -142,7 +142,7 @@ class Course:
         - (files, leaks): the feedback HTML files, and [(file, line)] for any hidden-test
           line found in them (should be empty).
         """
-        from dlbasics.course.feedback import feedback_files, leaked_lines
+        from dlcourse.feedback import feedback_files, leaked_lines
 
         graded = sorted({p.name for p in self.autograded_dir.glob("*/*") if p.is_dir()})
         names = [a for a in (assignments or graded) if a in graded]
@@ -156,7 +156,7 @@ class Course:
         ``reports/notebooks.csv`` (per student and notebook). Returns the rows."""
         from nbgrader.api import Gradebook
 
-        from dlbasics.course.export import write_grades_csv, write_notebook_table
+        from dlcourse.export import write_grades_csv, write_notebook_table
 
         with Gradebook(self.gradebook_url()) as gb:
             rows = write_grades_csv(gb, self.reports_dir / "grades.csv", self.status_dir,
@@ -166,8 +166,8 @@ class Course:
         return rows
 
     def collect(self, path, assignment=None, replace=False, **options):
-        """Import submissions (see :func:`dlbasics.course.collect.collect`)."""
-        from dlbasics.course.collect import collect
+        """Import submissions (see :func:`dlcourse.collect.collect`)."""
+        from dlcourse.collect import collect
 
         return collect(self, path, assignment=assignment, replace=replace, **options)
 

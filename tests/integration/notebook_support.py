@@ -5,11 +5,11 @@ from pathlib import Path
 
 import nbformat
 
-from dlbasics.course.authoring import find_cell
-from dlbasics.course.gradebook import submission_scores
-from dlbasics.course.settings import SOLUTIONS_DIR, assignments
+from dlcourse.authoring import find_cell
+from dlcourse.gradebook import submission_scores
+from dlcourse.settings import SOLUTIONS_DIR, assignments
 
-MUTATIONS_DIR = Path(__file__).parent / "mutations"
+MUTATIONS_DIR = Path(__file__).resolve().parents[1] / "mutations"
 
 __all__ = ["ASSIGNMENTS", "load_mutations", "mutate", "notebook_path", "total"]
 

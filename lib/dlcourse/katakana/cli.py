@@ -2,7 +2,7 @@
 
 import sys
 
-from dlbasics.course import katakana
+from dlcourse import katakana
 
 __all__ = ["add_parser"]
 

@@ -11,8 +11,8 @@ import threading
 import numpy as np
 import pytest
 
-from dlbasics.course import katakana
-from dlbasics.course.katakana import Ledger, ScoringRefused, score_submission, write_leaderboard
+from dlcourse import katakana
+from dlcourse.katakana import Ledger, ScoringRefused, score_submission, write_leaderboard
 
 NOW = dt.datetime(2026, 11, 23, 22, 30, tzinfo=dt.timezone.utc)
 
@@ -220,7 +220,7 @@ def test_command_line_scores_and_writes_the_leaderboard(tmp_path, test_set):
     folder = make_submission(tmp_path, "good", GOOD)
     env = dict(os.environ, DLCOURSE_KATAKANA_STATE=str(tmp_path / "state"),
                DLCOURSE_KATAKANA_TEST=str(test_set))
-    cli = [sys.executable, "-m", "dlbasics.course.cli", "katakana"]
+    cli = [sys.executable, "-m", "dlcourse.cli", "katakana"]
     scored = subprocess.run([*cli, "score", str(folder), "--student", "s001"], env=env,
                             capture_output=True, text=True, timeout=120)
     assert scored.returncode == 0, scored.stderr

@@ -23,7 +23,7 @@ __all__ = [
     "apply_nbgrader_settings",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 GRADING_DIR = REPO_ROOT / "grading"
@@ -45,13 +45,13 @@ def cell_timeout():
 
 
 def sandbox_options(course_root, grading_dir):
-    """The limits and isolation of graded kernels (see :mod:`dlbasics.course.sandbox`).
+    """The limits and isolation of graded kernels (see :mod:`dlcourse.sandbox`).
 
     Environment overrides: ``DLCOURSE_KERNEL_MEMORY_MB``, ``DLCOURSE_KERNEL_CPU_SECONDS``,
     ``DLCOURSE_SANDBOX`` (``auto``: own user and hidden folders when the grader is root;
     ``limits``: resource limits only).
     """
-    from dlbasics.course.sandbox import SandboxOptions
+    from dlcourse.sandbox import SandboxOptions
 
     course_root = Path(course_root)
     hidden = []
@@ -136,7 +136,7 @@ def apply_nbgrader_settings(c, course_root, grading_dir, db_url=None):
 
     # Student code runs in the limited kernel (memory and CPU caps, its own user, the
     # solutions and the gradebook out of sight); its kernelspec lives in grading/.jupyter.
-    from dlbasics.course.sandbox import KERNEL_NAME, install_kernelspec
+    from dlcourse.sandbox import KERNEL_NAME, install_kernelspec
 
     data_dir = install_kernelspec(grading_dir / ".jupyter",
                                   sandbox_options(course_root, grading_dir))
@@ -145,27 +145,27 @@ def apply_nbgrader_settings(c, course_root, grading_dir, db_url=None):
         os.environ["JUPYTER_PATH"] = os.pathsep.join([str(data_dir), *paths])
     c.Execute.kernel_name = KERNEL_NAME
 
-    # Crash-proof autograding with a record of every incident (dlbasics.course.grader).
+    # Crash-proof autograding with a record of every incident (dlcourse.grader).
     c.GradingRecord.status_dir = str(grading_dir / "status")
     c.GradingRecord.source_dir = str(course_root / "solutions")
-    c.Autograde.exporter_class = "dlbasics.course.grader.TolerantNotebookExporter"
+    c.Autograde.exporter_class = "dlcourse.grader.TolerantNotebookExporter"
     c.Autograde.sanitize_preprocessors = [
-        "dlbasics.course.grader.InspectSubmission",
+        "dlcourse.grader.InspectSubmission",
         "nbgrader.preprocessors.ClearOutput",
         "nbgrader.preprocessors.DeduplicateIds",
         "nbgrader.preprocessors.OverwriteKernelspec",
-        "dlbasics.course.grader.RestoreCells",
+        "dlcourse.grader.RestoreCells",
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
     c.Autograde.autograde_preprocessors = [
-        "dlbasics.course.grader.CrashProofExecute",
+        "dlcourse.grader.CrashProofExecute",
         "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades",
         "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata",
-        "dlbasics.course.grader.RecordFinished",
+        "dlcourse.grader.RecordFinished",
     ]
 
     # Feedback: hidden tests are stripped from the HTML.
@@ -176,7 +176,7 @@ def apply_nbgrader_settings(c, course_root, grading_dir, db_url=None):
     ]
 
     # Export: nbgrader's CSV with a status column (failures are never a silent 0).
-    c.ExportApp.plugin_class = "dlbasics.course.export.StatusCsvExportPlugin"
+    c.ExportApp.plugin_class = "dlcourse.export.StatusCsvExportPlugin"
     c.StatusCsvExportPlugin.status_dir = str(grading_dir / "status")
     c.StatusCsvExportPlugin.submitted_dir = str(grading_dir / "submitted")
     return c

@@ -10,7 +10,7 @@ from pathlib import Path
 from nbgrader.plugins import CsvExportPlugin
 from traitlets import Unicode
 
-from dlbasics.course.status import ATTENTION, STATUS_GRADED, notebook_results
+from dlcourse.status import ATTENTION, STATUS_GRADED, notebook_results
 
 __all__ = ["StatusCsvExportPlugin", "NBGRADER_COLUMNS", "write_grades_csv",
            "write_notebook_table", "format_table"]

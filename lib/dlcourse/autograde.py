@@ -1,10 +1,10 @@
 """Parallel autograding: students split across worker processes, with progress.
 
-Each worker (:mod:`dlbasics.course.worker`) is a long-lived process running nbgrader's
+Each worker (:mod:`dlcourse.worker`) is a long-lived process running nbgrader's
 own autograde in-process, one (student, assignment) at a time. The schedule never
 gives one student to two workers at once (nbgrader's per-student state would clash),
 and a file lock per student also keeps two ``dlcourse autograde`` runs apart. The
-crash-proofing lives in nbgrader's pipeline itself (:mod:`dlbasics.course.grader`);
+crash-proofing lives in nbgrader's pipeline itself (:mod:`dlcourse.grader`);
 this module adds what surrounds it: a worker that dies or a grading that runs past
 ``task_timeout`` is stopped, reported for that student, and replaced, and the others
 go on.
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from dlbasics.course.status import NotebookResult
-from dlbasics.course.workspace import nbgrader_environment
+from dlcourse.status import NotebookResult
+from dlcourse.workspace import nbgrader_environment
 
 __all__ = ["GraderError", "StudentResult", "AutogradeReport", "find_tasks", "autograde"]
 
@@ -116,7 +116,7 @@ def _descendants(pid):
 
 
 def _kill_tree(pid):
-    from dlbasics.course import sandbox
+    from dlcourse import sandbox
 
     uids = set()
     for child in _descendants(pid) + [pid]:
@@ -148,7 +148,7 @@ class _WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "a", encoding="utf-8")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dlbasics.course.worker", str(self.course.grading_dir)],
+            [sys.executable, "-m", "dlcourse.worker", str(self.course.grading_dir)],
             cwd=self.course.grading_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=log, text=True, encoding="utf-8", env=env, bufsize=1)
         log.close()
@@ -210,7 +210,7 @@ def _result_from_dict(data):
 
 def _failed_result(course, student, assignments, why, grader_error):
     """A student whose grading was stopped: the gradebook rows, with the reason."""
-    from dlbasics.course.status import Incident, notebook_results, set_submission_incidents
+    from dlcourse.status import Incident, notebook_results, set_submission_incidents
 
     for assignment in assignments:
         set_submission_incidents(course.status_dir, assignment, student,
@@ -250,7 +250,7 @@ def autograde(course, assignments=None, students=None, workers=2, out=None, prog
     """Autograde submissions in parallel.
 
     Inputs:
-    - course: the :class:`~dlbasics.course.workspace.Course`.
+    - course: the :class:`~dlcourse.workspace.Course`.
     - assignments, students: restrict to these (None: every submission).
     - workers: number of worker processes.
     - out: where result lines and the summary go (default stdout).

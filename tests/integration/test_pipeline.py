@@ -25,10 +25,10 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from dlbasics.course import cli, simulate
-from dlbasics.course.demo import submit_simulated
-from dlbasics.course.feedback import html_text
-from dlbasics.course.workspace import Course, create_course
+from dlcourse import cli, simulate
+from dlcourse.demo import submit_simulated
+from dlcourse.feedback import html_text
+from dlcourse.workspace import Course, create_course
 
 TOY = "00_toy"
 FULL = 6.0
@@ -281,7 +281,7 @@ def test_release_check_catches_a_stale_release(course, monkeypatch, capsys):
 
 
 def test_a_grading_that_runs_too_long_is_stopped_and_reported(graded, course):
-    from dlbasics.course.autograde import autograde
+    from dlcourse.autograde import autograde
 
     report = autograde(course, students=["endless-loop"], task_timeout=3, out=io.StringIO())
     row = _rows(report)["endless-loop"]

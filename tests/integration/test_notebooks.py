@@ -13,8 +13,8 @@ import os
 import nbformat
 import pytest
 
-from dlbasics.course.release import release_differences
-from dlbasics.course.workspace import create_course
+from dlcourse.release import release_differences
+from dlcourse.workspace import create_course
 from notebook_support import ASSIGNMENTS, load_mutations, mutate, notebook_path, total
 
 #: Wrong answers graded per graded name (the first ones listed); DLCOURSE_ALL_MUTATIONS=1
@@ -99,7 +99,7 @@ def test_committed_release_is_what_generation_gives():
 
 
 def test_feedback_of_every_notebook_shows_no_hidden_test(course, graded):
-    from dlbasics.course.feedback import feedback_files, leaked_lines
+    from dlcourse.feedback import feedback_files, leaked_lines
 
     for student in ("solution", "release"):
         course.nbgrader("generate_feedback", "*", "--student", student, "--force")

@@ -6,9 +6,9 @@ import zipfile
 import nbformat
 import pytest
 
-from dlbasics.course import cli
-from dlbasics.course.collect import CollectError
-from dlbasics.course.workspace import Course
+from dlcourse import cli
+from dlcourse.collect import CollectError
+from dlcourse.workspace import Course
 
 TOY = "00_toy"
 
@@ -16,7 +16,7 @@ TOY = "00_toy"
 @pytest.fixture
 def course(tmp_path):
     """A course with a released 00_toy (no nbgrader needed to collect)."""
-    from dlbasics.course.simulate import write_toy_assignment
+    from dlcourse.simulate import write_toy_assignment
 
     root = tmp_path / "course"
     source = write_toy_assignment(root / "solutions", TOY)

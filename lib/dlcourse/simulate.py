@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlbasics.course import integrity
+from dlcourse import integrity
 
 __all__ = ["HOSTILE_CODE", "answer_cells", "test_cells", "partly_right", "untouched_release",
            "hostile", "hostile_kinds", "library_replacement", "write_toy_assignment"]
@@ -138,7 +138,7 @@ def write_toy_assignment(source_dir, name="00_toy"):
     ``dlbasics.functions``, so importing it instead of writing it can be tried.
     Returns the notebook path.
     """
-    from dlbasics.course import authoring as a
+    from dlcourse import authoring as a
 
     cells = [
         a.markdown("# Toy assignment\n\nTwo small exercises.", grade_id="intro"),

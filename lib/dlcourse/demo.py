@@ -13,9 +13,9 @@ from pathlib import Path
 
 import nbformat
 
-from dlbasics.course import simulate
-from dlbasics.course.export import format_table
-from dlbasics.course.workspace import Course, create_course
+from dlcourse import simulate
+from dlcourse.export import format_table
+from dlcourse.workspace import Course, create_course
 
 __all__ = ["DEMO_HOSTILE", "run_demo", "submit_simulated"]
 

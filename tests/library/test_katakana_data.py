@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "data" / "katakana"
 GENERATOR = DATA_DIR / "make_katakana.py"
 INSTALL_SCRIPT = DATA_DIR / "install_fonts.sh"

@@ -1,6 +1,6 @@
 """One autograde worker process: grades whole students, one at a time, for the parent.
 
-Started by :mod:`dlbasics.course.autograde` as ``python -m dlbasics.course.worker
+Started by :mod:`dlcourse.autograde` as ``python -m dlcourse.worker
 GRADING_DIR``. It loads the course's ``nbgrader_config.py`` once and then runs
 nbgrader's own autograde converter in-process for each task (no start-up cost per
 student). Protocol: one JSON task per line on stdin, one JSON result per line on a
@@ -54,7 +54,7 @@ class Worker:
                     error = traceback.format_exc()
                 if error:
                     errors.append({"assignment": assignment, "error": error})
-        from dlbasics.course.status import notebook_results
+        from dlcourse.status import notebook_results
 
         rows = notebook_results(self.db_url, self.status_dir, self.submitted_dir,
                                 task["assignments"], [student])
@@ -70,7 +70,7 @@ class Worker:
     def _grade_assignment(self, assignment, student):
         from nbgrader.api import Gradebook, MissingEntry
 
-        from dlbasics.course.status import Incident, set_submission_incidents
+        from dlcourse.status import Incident, set_submission_incidents
 
         folder = self.submitted_dir / student / assignment
         with Gradebook(self.db_url) as gb:
@@ -116,7 +116,7 @@ class Worker:
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m dlbasics.course.worker GRADING_DIR", file=sys.stderr)
+        print("usage: python -m dlcourse.worker GRADING_DIR", file=sys.stderr)
         return 2
     # the protocol gets a private copy of stdout; fd 1 (inherited by kernels) goes to stderr
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)

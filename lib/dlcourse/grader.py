@@ -13,7 +13,7 @@
   (``os._exit``, segfault, memory or CPU limit) or ignores the interrupt after a
   timeout: the cells that ran keep their outputs (and points), the rest get an error
   output naming the reason (0 points). It also zeroes the tests affected by tampering
-  (:mod:`dlbasics.course.integrity`) and records timeouts, memory errors and floods of
+  (:mod:`dlcourse.integrity`) and records timeouts, memory errors and floods of
   output.
 - :class:`RecordFinished` (last step): closes the record and flags the notebook in the
   gradebook when something needs attention.
@@ -35,8 +35,8 @@ from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Integer, Unicode
 from traitlets.config import LoggingConfigurable
 
-from dlbasics.course import integrity, sandbox, status
-from dlbasics.course.status import Incident
+from dlcourse import integrity, sandbox, status
+from dlcourse.status import Incident
 
 __all__ = ["GradingRecord", "TolerantNotebookExporter", "InspectSubmission", "RestoreCells",
            "CrashProofExecute", "RecordFinished", "OUTPUT_MAX_LINES"]
