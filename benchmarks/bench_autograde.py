@@ -25,10 +25,12 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from dlcourse import simulate
-from dlcourse.autograde import clear_grading_state
+from dlcourse import simulated_submissions as simulate
+from dlcourse.autograde import autograde, clear_grading_state
+from dlcourse.course import Course
 from dlcourse.demo import submit_simulated
-from dlcourse.workspace import Course, create_course
+from dlcourse.nbgrader_runner import run_nbgrader
+from dlcourse.scratch_course import create_course
 
 
 def scores(course):
@@ -50,7 +52,7 @@ def main(argv=None):
     parser.add_argument("--dir", help="scratch folder (default: a temporary one, removed)")
     args = parser.parse_args(argv)
 
-    names = args.assignments or Course.repository().assignments()
+    names = args.assignments or Course.find().assignments()
     scratch = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="bench-autograde-"))
     try:
         started = time.monotonic()
@@ -70,14 +72,14 @@ def main(argv=None):
               f"({args.students * len(names)} notebooks)")
 
         started = time.monotonic()
-        course.nbgrader("autograde", "*", "--create", "--force")
+        run_nbgrader(course, "autograde", "*", "--create", "--force")
         sequential = time.monotonic() - started
         stock_scores = scores(course)
         print(f"stock nbgrader autograde (sequential): {sequential:.1f} s")
 
         clear_grading_state(course)
         started = time.monotonic()
-        report = course.autograde(workers=args.workers, out=io.StringIO())
+        report = autograde(course, workers=args.workers, out=io.StringIO())
         parallel = time.monotonic() - started
         print(f"dlcourse autograde --workers {args.workers}: {parallel:.1f} s")
 

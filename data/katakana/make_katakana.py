@@ -44,7 +44,8 @@ IMAGE_SIZE = 28
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUTS = {
-    "train": REPO_ROOT / "data" / "katakana" / "katakana_train.npz",
+    # the training set is package data of dlbasics (it travels in the wheel)
+    "train": REPO_ROOT / "lib" / "dlbasics" / "data" / "katakana" / "katakana_train.npz",
     # The test set is for grading only: it must never live under data/ or notebooks/.
     "test": REPO_ROOT / "grading" / "katakana" / "katakana_test.npz",
 }

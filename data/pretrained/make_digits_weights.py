@@ -13,8 +13,9 @@ Usage (from the repository root)::
 
     python data/pretrained/make_digits_weights.py
 
-Output: ``data/pretrained/digits_mlp.npz`` (np.savez_compressed) with float32 arrays
-W1 (64, 50), b1 (50,), W2 (50, 100), b2 (100,), W3 (100, 10), b3 (10,).
+Output: ``lib/dlbasics/data/pretrained/digits_mlp.npz`` (package data of dlbasics;
+np.savez_compressed) with float32 arrays W1 (64, 50), b1 (50,), W2 (50, 100), b2 (100,),
+W3 (100, 10), b3 (10,).
 Prints the test accuracy of the saved (float32) weights; it must be at least MIN_ACCURACY.
 """
 
@@ -27,7 +28,8 @@ from dlbasics.functions import sigmoid, softmax
 from dlbasics.networks import MultiLayerNet
 from dlbasics.trainer import Trainer
 
-OUTPUT = Path(__file__).resolve().parent / "digits_mlp.npz"
+OUTPUT = (Path(__file__).resolve().parents[2] / "lib" / "dlbasics" / "data" / "pretrained"
+          / "digits_mlp.npz")
 HIDDEN_SIZES = [50, 100]
 SEED = 20250706
 EPOCHS = 60

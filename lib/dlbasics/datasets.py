@@ -13,7 +13,7 @@ Data sets:
 - :func:`load_fashion_mnist`: Fashion-MNIST from local IDX files (Debian's
   ``dataset-fashion-mnist`` package or ``data/fashion-mnist/``).
 - :func:`load_mnist`: the real MNIST, downloaded once and checked against SHA-256 digests.
-- :func:`load_katakana`: the course's 15-class katakana training set (``data/katakana/``).
+- :func:`load_katakana`: the course's 15-class katakana training set (package data).
 
 Files are looked up under the repository's ``data/`` folder, or under the folder named by the
 environment variable ``DLBASICS_DATA_DIR``. Nothing here touches the network at import time.
@@ -41,6 +41,7 @@ __all__ = [
     "KATAKANA_GENERATOR",
     "MNIST_MIRRORS",
     "MNIST_SHA256",
+    "PACKAGE_DATA_DIR",
     "get_data_dir",
     "load_digits",
     "load_fashion_mnist",
@@ -49,7 +50,7 @@ __all__ = [
     "read_idx",
 ]
 
-#: Environment variable that overrides the repository's ``data/`` folder.
+#: Environment variable that overrides the data folder (:data:`PACKAGE_DATA_DIR`).
 DATA_DIR_ENV = "DLBASICS_DATA_DIR"
 
 #: The four IDX files of MNIST and Fashion-MNIST, in the order
@@ -88,7 +89,10 @@ MNIST_SHA256 = {
 #: The 15 katakana classes of :func:`load_katakana`, in label order (label 0 is "ア").
 KATAKANA_CLASSES = "アイウエオカキクケコサシスセソ"
 
-#: The script (relative to the repository) that writes ``data/katakana/katakana_train.npz``.
+#: The data that travels with the package (package data of the wheel).
+PACKAGE_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: The script (in the course repository) that writes ``katakana/katakana_train.npz`` there.
 KATAKANA_GENERATOR = "data/katakana/make_katakana.py"
 
 _DOWNLOAD_TIMEOUT_SECONDS = 60
@@ -119,13 +123,14 @@ def get_data_dir():
 
     Returns:
     - Path: ``$DLBASICS_DATA_DIR`` if that environment variable is set and not empty, else
-      ``<repository>/data`` (this file is ``<repository>/lib/dlbasics/datasets.py``, installed
-      in editable mode). The folder need not exist.
+      :data:`PACKAGE_DATA_DIR`, the library's own data (``katakana/katakana_train.npz``,
+      ``pretrained/digits_mlp.npz``), installed with the package; downloads (MNIST) are
+      cached there too. The folder need not exist.
     """
     override = os.environ.get(DATA_DIR_ENV)
     if override:
         return Path(override).expanduser()
-    return Path(__file__).resolve().parents[2] / "data"
+    return PACKAGE_DATA_DIR
 
 
 def read_idx(path):

@@ -18,6 +18,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+# confusion_matrix lives in dlbasics.metrics (no matplotlib); kept here for the notebooks
+from dlbasics.metrics import confusion_matrix, to_labels
+
 __all__ = [
     "FALLBACK_FONT",
     "JAPANESE_FONT",
@@ -62,17 +65,6 @@ def _new_axes(ax, figsize):
         return ax.figure, ax
     fig, ax = plt.subplots(figsize=figsize)
     return fig, ax
-
-
-def _as_labels(labels, count, name):
-    """Return int labels (count,) from int labels (count,) or one-hot / scores (count, C)."""
-    labels = np.asarray(labels)
-    if labels.ndim == 2:
-        labels = labels.argmax(axis=1)
-    if labels.shape != (count,):
-        raise ValueError(f"{name} must have shape ({count},) or ({count}, C), "
-                         f"got {np.shape(labels)}")
-    return labels.astype(np.int64)
 
 
 def plot_functions(funcs, x, title="関数のグラフ", xlabel="x", ylabel="y", ylim=None, ax=None):
@@ -210,9 +202,9 @@ def show_images(images, labels=None, predictions=None, ncols=10, class_names=Non
     if count == 0:
         raise ValueError("images is empty")
     if labels is not None:
-        labels = _as_labels(labels, count, "labels")
+        labels = to_labels(labels, count, "labels")
     if predictions is not None:
-        predictions = _as_labels(predictions, count, "predictions")
+        predictions = to_labels(predictions, count, "predictions")
 
     def name_of(label):
         return str(label) if class_names is None else str(class_names[label])
@@ -243,31 +235,6 @@ def show_images(images, labels=None, predictions=None, ncols=10, class_names=Non
         title = "予測の例（赤は誤り）" if compared else "画像の例"
     fig.suptitle(title)
     return fig
-
-
-def confusion_matrix(t_true, t_pred, num_classes):
-    """Count how often each true class is predicted as each class.
-
-    Inputs:
-    - t_true: true labels, int (N,) or one-hot (N, C).
-    - t_pred: predicted labels, int (N,) or scores / one-hot (N, C).
-    - num_classes: number of classes C.
-
-    Returns:
-    - int64 array (C, C): entry [i, j] is the number of examples of true class i predicted
-      as class j (rows: truth, columns: prediction); it sums to N.
-    """
-    t_true = np.asarray(t_true)
-    if t_true.ndim == 0:
-        raise ValueError("t_true must have shape (N,) or (N, C), got a scalar")
-    t_true = _as_labels(t_true, t_true.shape[0], "t_true")
-    t_pred = _as_labels(t_pred, t_true.shape[0], "t_pred")
-    for name, labels in (("t_true", t_true), ("t_pred", t_pred)):
-        if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-            raise ValueError(f"{name} must lie in [0, {num_classes}), "
-                             f"got [{labels.min()}, {labels.max()}]")
-    counts = np.bincount(t_true * num_classes + t_pred, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes).astype(np.int64)
 
 
 def plot_confusion_matrix(confusion, class_names, title="混同行列", normalize=False, ax=None):

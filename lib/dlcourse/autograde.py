@@ -1,39 +1,33 @@
-"""Parallel autograding: students split across worker processes, with progress.
+"""``dlcourse autograde``: every submission graded in parallel, with progress and a report.
 
-Each worker (:mod:`dlcourse.worker`) is a long-lived process running nbgrader's
-own autograde in-process, one (student, assignment) at a time. The schedule never
-gives one student to two workers at once (nbgrader's per-student state would clash),
-and a file lock per student also keeps two ``dlcourse autograde`` runs apart. The
-crash-proofing lives in nbgrader's pipeline itself (:mod:`dlcourse.grader`);
-this module adds what surrounds it: a worker that dies or a grading that runs past
-``task_timeout`` is stopped, reported for that student, and replaced, and the others
-go on.
+The worker pool (:mod:`dlcourse.worker_pool`) runs long-lived worker processes
+(:mod:`dlcourse.worker`), each running nbgrader's own autograde converter in-process,
+one (student, assignment) at a time; a file lock per student keeps two ``dlcourse
+autograde`` runs apart. The crash-proofing lives in nbgrader's pipeline itself
+(:mod:`dlcourse.preprocessors`). This module finds the tasks, turns each worker's answer
+(or its failure: a worker that died or a grading that ran past ``task_timeout`` is
+reported for that student) into rows, and prints one line per student and a summary.
 """
 
-import json
-import os
-import queue
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from dlcourse.status import NotebookResult
-from dlcourse.workspace import nbgrader_environment
+from dlcourse.grading_records import (
+    Incident,
+    NotebookResult,
+    notebook_results,
+    set_submission_incidents,
+)
+from dlcourse.worker_pool import GraderError, WorkerPool
 
 __all__ = ["GraderError", "StudentResult", "AutogradeReport", "find_tasks", "autograde"]
 
 #: Longest time one student's assignment may take before the worker is stopped.
 TASK_TIMEOUT_SECONDS = 1800
-
-
-class GraderError(RuntimeError):
-    """The grader itself cannot work (not a problem of one submission)."""
 
 
 @dataclass
@@ -97,108 +91,6 @@ def find_tasks(course, assignments=None, students=None):
     return tasks
 
 
-def _descendants(pid):
-    """pids of every process below ``pid``."""
-    children = {}
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat_file.read_text()
-            ppid = int(text.rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(stat_file.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _kill_tree(pid):
-    from dlcourse import sandbox
-
-    uids = set()
-    for child in _descendants(pid) + [pid]:
-        try:
-            uids.add(os.stat(f"/proc/{child}").st_uid)
-            os.kill(child, 9)
-        except OSError:
-            pass
-    for uid in uids:
-        sandbox.kill_sandbox_processes(uid)
-
-
-class _WorkerProcess:
-    """A worker subprocess and the pipe protocol to it."""
-
-    def __init__(self, course, index, log_dir, threads_per_kernel=False):
-        self.course = course
-        self.index = index
-        self.one_thread = threads_per_kernel
-        self.log_path = Path(log_dir) / f"worker-{index}.log"
-        self.process = None
-
-    def start(self):
-        env = nbgrader_environment()
-        if self.one_thread:
-            # kernels side by side: one BLAS thread each, no oversubscribed cores
-            for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-                env.setdefault(name, "1")
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "a", encoding="utf-8")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "dlcourse.worker", str(self.course.grading_dir)],
-            cwd=self.course.grading_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=log, text=True, encoding="utf-8", env=env, bufsize=1)
-        log.close()
-        hello = self._read()
-        if not hello or "ready" not in hello:
-            detail = hello.get("fatal") if hello else "it exited at once"
-            self.stop()
-            raise GraderError(f"an autograde worker could not start: {detail} "
-                              f"(log: {self.log_path})")
-
-    def _read(self):
-        line = self.process.stdout.readline()
-        return json.loads(line) if line else None
-
-    def run(self, task, timeout):
-        """Send ``task``; returns (result or None, why it failed)."""
-        timer = threading.Timer(timeout, _kill_tree, args=(self.process.pid,))
-        timer.start()
-        started = time.monotonic()
-        try:
-            self.process.stdin.write(json.dumps(task) + "\n")
-            self.process.stdin.flush()
-            result = self._read()
-        except (OSError, ValueError):
-            result = None
-        finally:
-            timer.cancel()
-        if result is not None:
-            return result, None
-        code = self.process.poll()
-        if time.monotonic() - started >= timeout - 1:
-            return None, f"grading took longer than {timeout} s and was stopped"
-        return None, f"the grading worker died (exit status {code}; log: {self.log_path})"
-
-    def stop(self):
-        if self.process is None:
-            return
-        try:
-            self.process.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            _kill_tree(self.process.pid)
-            self.process.wait()
-        self.process.stdout.close()
-        self.process = None
-
-
 def _result_from_dict(data):
     rows = [NotebookResult(data["student"], r["assignment"], r["notebook"], r["score"],
                            r["max_score"], r["status"], tuple(r["reasons"]))
@@ -210,8 +102,6 @@ def _result_from_dict(data):
 
 def _failed_result(course, student, assignments, why, grader_error):
     """A student whose grading was stopped: the gradebook rows, with the reason."""
-    from dlcourse.status import Incident, notebook_results, set_submission_incidents
-
     for assignment in assignments:
         set_submission_incidents(course.status_dir, assignment, student,
                                  [Incident("grader-stopped", why)])
@@ -245,12 +135,35 @@ def _check_assignments(course, tasks):
             "(`dlcourse release` or `nbgrader generate_assignment NAME`).")
 
 
+def _validate(course, assignments, tasks, out):
+    """Raise GraderError for unknown or unreleased assignments; False: nothing to grade."""
+    if assignments:
+        unknown = sorted(set(assignments) - set(course.assignments()))
+        if unknown:
+            raise GraderError(f"unknown assignments: {', '.join(unknown)} "
+                              f"(known: {', '.join(course.assignments())})")
+    if not tasks:
+        print("nothing to grade: no submissions in "
+              f"{course.submitted_dir}" + (f" for {', '.join(assignments)}" if assignments
+                                           else ""), file=out)
+        return False
+    _check_assignments(course, tasks)
+    return True
+
+
+def _student_result(course, outcome):
+    if outcome.data is not None:
+        return _result_from_dict(outcome.data)
+    return _failed_result(course, outcome.student, [outcome.assignment], outcome.why,
+                          grader_error=not outcome.stuck)
+
+
 def autograde(course, assignments=None, students=None, workers=2, out=None, progress=None,
               task_timeout=TASK_TIMEOUT_SECONDS):
     """Autograde submissions in parallel.
 
     Inputs:
-    - course: the :class:`~dlcourse.workspace.Course`.
+    - course: the :class:`~dlcourse.course.Course`.
     - assignments, students: restrict to these (None: every submission).
     - workers: number of worker processes.
     - out: where result lines and the summary go (default stdout).
@@ -264,129 +177,28 @@ def autograde(course, assignments=None, students=None, workers=2, out=None, prog
 
     out = out or sys.stdout
     tasks = find_tasks(course, assignments, students)
-    if assignments:
-        unknown = sorted(set(assignments) - set(course.assignments()))
-        if unknown:
-            raise GraderError(f"unknown assignments: {', '.join(unknown)} "
-                              f"(known: {', '.join(course.assignments())})")
-    if not tasks:
-        print("nothing to grade: no submissions in "
-              f"{course.submitted_dir}" + (f" for {', '.join(assignments)}" if assignments
-                                           else ""), file=out)
+    if not _validate(course, assignments, tasks, out):
         return AutogradeReport([], 0.0, 0)
-    _check_assignments(course, tasks)
     workers = max(1, min(int(workers), len(tasks)))
-    log_dir = course.grading_dir / "logs"
-    schedule = _Schedule(tasks)
-    done_queue = queue.Queue()
+    pool = WorkerPool(course, tasks, workers, task_timeout)
     started = time.monotonic()
-    failures = []
-
-    def serve(index):
-        worker = _WorkerProcess(course, index, log_dir, threads_per_kernel=workers > 1)
-        try:
-            while True:
-                item = schedule.take()
-                if item is None:
-                    break
-                student, assignment = item
-                if worker.process is None:
-                    try:
-                        worker.start()
-                    except GraderError as exc:
-                        failures.append(str(exc))
-                        schedule.give_back(item)
-                        break
-                data, why = worker.run({"student": student, "assignments": [assignment]},
-                                       task_timeout)
-                if data is None:
-                    # the worker was stopped (too slow) or died: report, start a new one
-                    worker.stop()
-                    stuck = why.startswith("grading took longer")
-                    result = _failed_result(course, student, [assignment], why,
-                                            grader_error=not stuck)
-                else:
-                    result = _result_from_dict(data)
-                schedule.done(student)
-                done_queue.put(result)
-        finally:
-            worker.stop()
-            done_queue.put(None)
-
-    threads = [threading.Thread(target=serve, args=(i,), daemon=True) for i in range(workers)]
-    for thread in threads:
-        thread.start()
     parts = {student: [] for student in tasks}
     results = []
     show = sys.stderr.isatty() if progress is None else progress
     total = sum(len(names) for names in tasks.values())
     with tqdm(total=total, unit="notebook set", desc="autograde", file=sys.stderr,
               disable=not show, dynamic_ncols=True) as bar:
-        finished_threads = 0
-        while finished_threads < workers:
-            item = done_queue.get()
-            if item is None:
-                finished_threads += 1
-                continue
+        for outcome in pool.outcomes():
             bar.update(1)
-            parts[item.student].append(item)
-            if len(parts[item.student]) == len(tasks[item.student]):
-                merged = _merge(parts[item.student])
-                results.append(merged)
-                bar.write(_line(len(results), len(tasks), merged), file=out)
-    for thread in threads:
-        thread.join()
-    if failures and not results:
-        raise GraderError(failures[0])
-    leftover = schedule.leftover()
-    if leftover:
-        raise GraderError(f"workers stopped before grading {', '.join(leftover)}: "
-                          + "; ".join(failures))
+            parts[outcome.student].append(_student_result(course, outcome))
+            if len(parts[outcome.student]) == len(tasks[outcome.student]):
+                results.append(_merge(parts[outcome.student]))
+                bar.write(_line(len(results), len(tasks), results[-1]), file=out)
     results.sort(key=lambda r: r.student)
     report = AutogradeReport(results, time.monotonic() - started, workers)
     print("", file=out)
     print(report.summary(), file=out)
     return report
-
-
-class _Schedule:
-    """(student, assignment) tasks handed to workers, never one student to two at once.
-
-    Tasks go assignment by assignment, so the workers grade different students side by
-    side and the last tasks are small (a good balance even with few students).
-    """
-
-    def __init__(self, tasks):
-        order = sorted({a for names in tasks.values() for a in names})
-        self.pending = [(s, a) for a in order for s in sorted(tasks) if a in tasks[s]]
-        self.busy = set()
-        self.condition = threading.Condition()
-
-    def take(self):
-        with self.condition:
-            while self.pending:
-                for index, (student, assignment) in enumerate(self.pending):
-                    if student not in self.busy:
-                        del self.pending[index]
-                        self.busy.add(student)
-                        return student, assignment
-                self.condition.wait()
-            return None
-
-    def done(self, student):
-        with self.condition:
-            self.busy.discard(student)
-            self.condition.notify_all()
-
-    def give_back(self, item):
-        with self.condition:
-            self.pending.insert(0, item)
-            self.busy.discard(item[0])
-            self.condition.notify_all()
-
-    def leftover(self):
-        with self.condition:
-            return sorted({student for student, _ in self.pending})
 
 
 def _merge(parts):
@@ -400,5 +212,5 @@ def clear_grading_state(course):
     """Remove autograded copies, feedback, records and logs (not submissions, not the
     gradebook)."""
     for folder in (course.autograded_dir, course.feedback_dir, course.status_dir,
-                   course.grading_dir / "logs"):
+                   course.logs_dir):
         shutil.rmtree(folder, ignore_errors=True)

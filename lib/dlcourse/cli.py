@@ -1,8 +1,9 @@
 """``dlcourse``: the instructor's command line (only what stock nbgrader lacks).
 
-Run from anywhere inside the repository; every command works on the course of this
-repository (``grading/`` beside ``solutions/`` and ``notebooks/``). Stock nbgrader
-commands keep working from ``grading/``.
+Every command works on one course: the folder given with ``--course DIR``, else
+``$DLCOURSE_ROOT``, else the nearest folder at or above the current one that holds
+``grading/nbgrader_config.py`` (``grading/`` beside ``solutions/`` and ``notebooks/``).
+Stock nbgrader commands keep working from ``grading/``.
 """
 
 import argparse
@@ -10,14 +11,16 @@ import shutil
 import sys
 
 from dlcourse import release as release_mod
+from dlcourse.collect import CollectError, collect
+from dlcourse.course import Course
 from dlcourse.katakana import cli as katakana_cli
-from dlcourse.workspace import Course, NbgraderError
+from dlcourse.nbgrader_runner import NbgraderError
 
 __all__ = ["main", "build_parser"]
 
 
 def _cmd_release(args):
-    course = Course.repository()
+    course = Course.find(args.course)
     if args.check:
         problems = release_mod.release_differences(course, args.assignments or None)
         if problems:
@@ -33,9 +36,9 @@ def _cmd_release(args):
 
 
 def _cmd_collect(args):
-    course = Course.repository()
-    imported = course.collect(args.path, assignment=args.assignment, replace=args.replace,
-                              **({"regexp": args.regexp} if args.regexp else {}))
+    course = Course.find(args.course)
+    imported = collect(course, args.path, assignment=args.assignment, replace=args.replace,
+                       **({"regexp": args.regexp} if args.regexp else {}))
     for submission in imported:
         files = ", ".join(sorted(submission.files))
         print(f"{submission.student:<20} {submission.assignment:<20} {files}")
@@ -46,23 +49,24 @@ def _cmd_collect(args):
 
 
 def _cmd_autograde(args):
-    from dlcourse.autograde import GraderError
+    from dlcourse.autograde import GraderError, autograde
 
-    course = Course.repository()
+    course = Course.find(args.course)
     try:
-        report = course.autograde(args.assignments or None, args.student or None,
-                                  workers=args.workers,
-                                  progress=not args.no_progress)
+        report = autograde(course, args.assignments or None, args.student or None,
+                           workers=args.workers, progress=not args.no_progress)
     except GraderError as exc:
         print(f"dlcourse autograde: {exc}", file=sys.stderr)
         return 2
-    print(f"grading records: {course.status_dir}; logs: {course.grading_dir / 'logs'}")
+    print(f"grading records: {course.status_dir}; logs: {course.logs_dir}")
     return 1 if report.grader_errors else 0
 
 
 def _cmd_feedback(args):
-    course = Course.repository()
-    files, leaks = course.feedback(args.assignments or None)
+    from dlcourse.nbgrader_runner import generate_feedback
+
+    course = Course.find(args.course)
+    files, leaks = generate_feedback(course, args.assignments or None)
     print(f"wrote {len(files)} feedback files under {course.feedback_dir}")
     if leaks:
         print("hidden-test lines found in feedback (do not release these files):",
@@ -75,10 +79,10 @@ def _cmd_feedback(args):
 
 
 def _cmd_grades(args):
-    from dlcourse.export import format_table
+    from dlcourse.grades_export import format_table, write_grade_reports
 
-    course = Course.repository()
-    rows = course.grades(args.assignments or None)
+    course = Course.find(args.course)
+    rows = write_grade_reports(course, args.assignments or None)
     print(format_table(rows, width=shutil.get_terminal_size((160, 24)).columns))
     attention = sum(row.needs_attention for row in rows)
     print(f"\n{len(rows)} notebooks, {attention} need attention. CSV: "
@@ -90,13 +94,17 @@ def _cmd_grades(args):
 def _cmd_demo(args):
     from dlcourse.demo import run_demo
 
-    run_demo(directory=args.dir, assignments=args.assignments or None, workers=args.workers)
+    run_demo(directory=args.dir, assignments=args.assignments or None, workers=args.workers,
+             source=Course.find(args.course))
     return 0
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="dlcourse", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course", metavar="DIR",
+                        help="the course root, holding grading/nbgrader_config.py (default: "
+                             "$DLCOURSE_ROOT, else the current folder or a parent)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("release", help="regenerate notebooks/ from solutions/")
@@ -140,8 +148,6 @@ def build_parser():
 
 
 def main(argv=None):
-    from dlcourse.collect import CollectError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "workers", 1) < 1:

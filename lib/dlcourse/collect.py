@@ -15,6 +15,7 @@ ids differ only in case), an unknown notebook, or a student already collected fo
 the assignment (unless ``replace``) stops the import with a message naming it.
 """
 
+import json
 import re
 import shutil
 import stat
@@ -22,7 +23,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-__all__ = ["CollectError", "Submission", "collect", "DEFAULT_REGEXP", "STUDENT_ID"]
+__all__ = ["CollectError", "Submission", "collect", "place_submission", "DEFAULT_REGEXP",
+           "STUDENT_ID"]
 
 #: nbgrader's documented zip_collect example pattern.
 DEFAULT_REGEXP = (r".*_(?P<student_id>\w+)_attempt_(?P<timestamp>[0-9\-]+)_"
@@ -215,3 +217,30 @@ def _timestamp(text):
         y, mo, d, h, mi, s = digits[:6]
         return f"{y}-{mo}-{d} {h}:{mi}:{s}"
     return text
+
+
+def place_submission(course, student, assignment, notebooks):
+    """Place one student's files as nbgrader's submitted/ layout expects (replacing any).
+
+    Inputs:
+    - course: the :class:`~dlcourse.course.Course`.
+    - student: the student id (a safe folder name).
+    - assignment: the assignment name.
+    - notebooks: dict mapping file names to a path, a notebook dict, or bytes.
+
+    Returns the submission folder.
+    """
+    folder = course.submitted_dir / student / assignment
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for name, content in notebooks.items():
+        target = folder / name
+        if isinstance(content, (str, Path)):
+            shutil.copyfile(content, target)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(json.dumps(content, ensure_ascii=False, indent=1),
+                              encoding="utf-8")
+    return folder

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import nbformat
 
-from dlcourse import simulate
-from dlcourse.export import format_table
-from dlcourse.workspace import Course, create_course
+from dlcourse import simulated_submissions as simulate
+from dlcourse.autograde import autograde
+from dlcourse.collect import place_submission
+from dlcourse.course import Course
+from dlcourse.grades_export import format_table, write_grade_reports
+from dlcourse.nbgrader_runner import generate_feedback
+from dlcourse.scratch_course import create_course
 
 __all__ = ["DEMO_HOSTILE", "run_demo", "submit_simulated"]
 
@@ -34,7 +38,7 @@ def submit_simulated(course, assignment, student, content):
                  for name, value in content.items()}
     else:
         files = {filename: content}
-    course.submit(student, assignment, files)
+    place_submission(course, student, assignment, files)
 
 
 def _notebook(folder, assignment):
@@ -42,10 +46,12 @@ def _notebook(folder, assignment):
 
 
 def run_demo(directory=None, assignments=None, workers=2, hostile=DEMO_HOSTILE, out=None,
-             keep=False):
-    """Run the demo; returns (course, report, rows). Prints as it goes."""
+             keep=False, source=None):
+    """Run the demo on a scratch copy of ``source`` (default: the course found from the
+    current folder, see :meth:`Course.find`); returns (course, report, rows). Prints as
+    it goes."""
     out = out or sys.stdout
-    source = Course.repository()
+    source = source or Course.find()
     names = list(assignments or source.assignments())
     if not names:
         raise FileNotFoundError(f"no assignments in {source.source_dir}")
@@ -59,7 +65,7 @@ def run_demo(directory=None, assignments=None, workers=2, hostile=DEMO_HOSTILE, 
         print(f"\n== {text}  [{time.monotonic() - started:.0f} s]", file=out, flush=True)
 
     step(f"release: {len(names)} assignments into a scratch course at {root}")
-    course = create_course(root, names)
+    course = create_course(root, names, source_dir=source.source_dir)
     step("submissions: solution, untouched release, partly right, and hostile ones")
     for assignment in names:
         solution = _notebook(course.source_dir, assignment)
@@ -74,13 +80,13 @@ def run_demo(directory=None, assignments=None, workers=2, hostile=DEMO_HOSTILE, 
     print(f"students: solution, release, partial (every assignment); "
           f"{', '.join(hostile)} ({first} only)", file=out)
     step(f"autograde with {workers} workers")
-    report = course.autograde(workers=workers, out=out, progress=None)
+    report = autograde(course, workers=workers, out=out, progress=None)
     step("feedback")
-    files, leaks = course.feedback()
+    files, leaks = generate_feedback(course)
     print(f"{len(files)} feedback files in {course.feedback_dir}; hidden-test lines found in "
           f"them: {len(leaks)}", file=out)
     step("grades")
-    rows = course.grades()
+    rows = write_grade_reports(course)
     print(format_table(rows, width=shutil.get_terminal_size((160, 24)).columns), file=out)
     print(f"\nCSV: {course.reports_dir / 'grades.csv'} (nbgrader's columns + status), "
           f"{course.reports_dir / 'notebooks.csv'} (per notebook)", file=out)

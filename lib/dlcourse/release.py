@@ -4,7 +4,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from dlcourse.workspace import Course, create_course
+from dlcourse.nbgrader_runner import generate_assignments
+from dlcourse.scratch_course import create_course
 
 __all__ = ["release", "release_differences", "normalized_notebook"]
 
@@ -24,23 +25,21 @@ def normalized_notebook(path):
     return nb
 
 
-def release(course=None, names=None):
+def release(course, names=None):
     """Regenerate ``notebooks/NAME/`` from ``solutions/NAME/`` for each assignment.
 
     Uses ``nbgrader generate_assignment``, which also registers the assignment in the
     course's gradebook (needed before autograding). Returns the names released.
     """
-    course = course or Course.repository()
-    return course.generate(names or None)
+    return generate_assignments(course, names or None)
 
 
-def release_differences(course=None, names=None):
+def release_differences(course, names=None):
     """Regenerate into a scratch folder and compare with the committed release.
 
     Returns:
     - list of human-readable differences (empty when the release is current).
     """
-    course = course or Course.repository()
     names = list(names or course.assignments())
     problems = []
     with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as tmp:

@@ -54,7 +54,7 @@ class Worker:
                     error = traceback.format_exc()
                 if error:
                     errors.append({"assignment": assignment, "error": error})
-        from dlcourse.status import notebook_results
+        from dlcourse.grading_records import notebook_results
 
         rows = notebook_results(self.db_url, self.status_dir, self.submitted_dir,
                                 task["assignments"], [student])
@@ -70,7 +70,7 @@ class Worker:
     def _grade_assignment(self, assignment, student):
         from nbgrader.api import Gradebook, MissingEntry
 
-        from dlcourse.status import Incident, set_submission_incidents
+        from dlcourse.grading_records import Incident, set_submission_incidents
 
         folder = self.submitted_dir / student / assignment
         with Gradebook(self.db_url) as gb:

@@ -7,8 +7,8 @@ import nbformat
 import pytest
 
 from dlcourse import cli
-from dlcourse.collect import CollectError
-from dlcourse.workspace import Course
+from dlcourse.collect import CollectError, collect
+from dlcourse.course import Course
 
 TOY = "00_toy"
 
@@ -16,13 +16,14 @@ TOY = "00_toy"
 @pytest.fixture
 def course(tmp_path):
     """A course with a released 00_toy (no nbgrader needed to collect)."""
-    from dlcourse.simulate import write_toy_assignment
+    from dlcourse.simulated_submissions import write_toy_assignment
 
     root = tmp_path / "course"
     source = write_toy_assignment(root / "solutions", TOY)
     (root / "notebooks" / TOY).mkdir(parents=True)
     (root / "notebooks" / TOY / f"{TOY}.ipynb").write_bytes(source.read_bytes())
     (root / "grading").mkdir()
+    (root / "grading" / "nbgrader_config.py").write_text("# a course root\n")
     return Course(root, root / "grading")
 
 
@@ -51,7 +52,7 @@ def test_folder_of_student_folders(course, tmp_path):
         (tmp_path / "in" / student / f"{TOY}.ipynb").write_bytes(notebook_bytes(student))
     (tmp_path / "in" / "carol" / TOY).mkdir(parents=True)
     (tmp_path / "in" / "carol" / TOY / f"{TOY}.ipynb").write_bytes(notebook_bytes())
-    plan = course.collect(tmp_path / "in")
+    plan = collect(course, tmp_path / "in")
     assert [(s.student, s.assignment) for s in plan] == [
         ("alice", TOY), ("bob", TOY), ("carol", TOY)]
     assert submitted(course) == [f"{s}/{TOY}/{TOY}.ipynb" for s in ("alice", "bob", "carol")]
@@ -62,7 +63,7 @@ def test_lms_zip_with_nbgrader_file_names(course, tmp_path):
         (f"ps1_alice_attempt_2024-01-30-15-00-00_{TOY}.ipynb", notebook_bytes()),
         (f"ps1_bob_attempt_2024-01-31-09-30-00_{TOY}.ipynb", notebook_bytes()),
     ])
-    course.collect(archive)
+    collect(course, archive)
     assert f"alice/{TOY}/{TOY}.ipynb" in submitted(course)
     stamp = (course.submitted_dir / "bob" / TOY / "timestamp.txt").read_text()
     assert stamp == "2024-01-31 09:30:00"
@@ -74,7 +75,7 @@ def test_path_traversal_is_refused(course, tmp_path, name):
     archive = make_zip(tmp_path / "evil.zip", [(f"bob/{TOY}.ipynb", notebook_bytes()),
                                                (name, notebook_bytes())])
     with pytest.raises(CollectError, match="path traversal|absolute path"):
-        course.collect(archive)
+        collect(course, archive)
     assert not course.submitted_dir.exists()  # nothing imported
 
 
@@ -82,28 +83,28 @@ def test_symbolic_links_are_refused(course, tmp_path):
     (tmp_path / "in" / "alice").mkdir(parents=True)
     (tmp_path / "in" / "alice" / f"{TOY}.ipynb").symlink_to("/etc/hostname")
     with pytest.raises(CollectError, match="symbolic link"):
-        course.collect(tmp_path / "in")
+        collect(course, tmp_path / "in")
 
 
 def test_duplicate_students_are_refused(course, tmp_path):
     twice = make_zip(tmp_path / "twice.zip", [(f"alice/{TOY}.ipynb", notebook_bytes("1")),
                                               (f"alice/{TOY}/{TOY}.ipynb", notebook_bytes("2"))])
     with pytest.raises(CollectError, match="duplicate submission: student 'alice'"):
-        course.collect(twice)
+        collect(course, twice)
     cased = make_zip(tmp_path / "cased.zip", [(f"alice/{TOY}.ipynb", notebook_bytes()),
                                               (f"Alice/{TOY}.ipynb", notebook_bytes())])
     with pytest.raises(CollectError, match="differ only in case"):
-        course.collect(cased)
+        collect(course, cased)
     assert not course.submitted_dir.exists()
 
 
 def test_a_second_collect_needs_replace(course, tmp_path, capsys, monkeypatch):
     (tmp_path / "in" / "alice").mkdir(parents=True)
     (tmp_path / "in" / "alice" / f"{TOY}.ipynb").write_bytes(notebook_bytes("first"))
-    monkeypatch.setattr(Course, "repository", classmethod(lambda cls: course))
+    monkeypatch.chdir(course.root / "notebooks")  # the course is found from a subfolder
     assert cli.main(["collect", str(tmp_path / "in")]) == 0
     (tmp_path / "in" / "alice" / f"{TOY}.ipynb").write_bytes(notebook_bytes("second"))
-    assert cli.main(["collect", str(tmp_path / "in")]) == 2
+    assert cli.main(["--course", str(course.root), "collect", str(tmp_path / "in")]) == 2
     assert "already has a submission" in capsys.readouterr().err
     assert cli.main(["collect", str(tmp_path / "in"), "--replace"]) == 0
     text = (course.submitted_dir / "alice" / TOY / f"{TOY}.ipynb").read_text()
@@ -118,4 +119,4 @@ def test_a_second_collect_needs_replace(course, tmp_path, capsys, monkeypatch):
 ])
 def test_unclear_submissions_are_refused(course, tmp_path, entries, words):
     with pytest.raises(CollectError, match=words):
-        course.collect(make_zip(tmp_path / "in.zip", entries))
+        collect(course, make_zip(tmp_path / "in.zip", entries))

@@ -6,14 +6,15 @@ from pathlib import Path
 import nbformat
 
 from dlcourse.authoring import find_cell
+from dlcourse.course import assignments, find_course_root
 from dlcourse.gradebook import submission_scores
-from dlcourse.settings import SOLUTIONS_DIR, assignments
 
 MUTATIONS_DIR = Path(__file__).resolve().parents[1] / "mutations"
 
 __all__ = ["ASSIGNMENTS", "load_mutations", "mutate", "notebook_path", "total"]
 
-ASSIGNMENTS = assignments()
+SOLUTIONS_DIR = find_course_root(start=Path(__file__).parent) / "solutions"
+ASSIGNMENTS = assignments(SOLUTIONS_DIR)
 
 
 def notebook_path(assignment, root=SOLUTIONS_DIR):

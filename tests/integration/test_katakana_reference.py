@@ -4,12 +4,14 @@ Targets from the project's brief: FC ≥ 90 %, CNN ≥ 97 % on the 14,500 hidden
 (trained on the 3,000 training images only by grading/katakana/train_reference.py).
 """
 
+from pathlib import Path
+
 import pytest
 
 from dlcourse.katakana import Ledger, default_test_set, score_submission
-from dlcourse.settings import GRADING_DIR
+from dlcourse.katakana.paths import katakana_dir
 
-REFERENCE = GRADING_DIR / "katakana" / "reference"
+REFERENCE = katakana_dir(Path(__file__).resolve().parents[2]) / "reference"
 
 
 @pytest.mark.parametrize("name,target", [("fc", 0.90), ("cnn", 0.97)])

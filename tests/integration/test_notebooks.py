@@ -13,8 +13,11 @@ import os
 import nbformat
 import pytest
 
+from dlcourse.autograde import autograde
+from dlcourse.collect import place_submission
+from dlcourse.nbgrader_runner import run_nbgrader
 from dlcourse.release import release_differences
-from dlcourse.workspace import create_course
+from dlcourse.scratch_course import create_course
 from notebook_support import ASSIGNMENTS, load_mutations, mutate, notebook_path, total
 
 #: Wrong answers graded per graded name (the first ones listed); DLCOURSE_ALL_MUTATIONS=1
@@ -45,15 +48,15 @@ def graded(course):
     for assignment in ASSIGNMENTS:
         filename = f"{assignment}.ipynb"
         solution = nbformat.read(notebook_path(assignment, course.source_dir), as_version=4)
-        course.submit("solution", assignment, {filename: solution})
-        course.submit("release", assignment,
+        place_submission(course, "solution", assignment, {filename: solution})
+        place_submission(course, "release", assignment,
                       {filename: notebook_path(assignment, course.release_dir)})
         mutations = select_mutations(load_mutations(assignment))
         for index, mutation in enumerate(mutations):
-            course.submit(f"mutant{index:02d}", assignment,
+            place_submission(course, f"mutant{index:02d}", assignment,
                           {filename: mutate(solution, mutation)})
         result[assignment] = mutations
-    report = course.autograde(workers=2, out=io.StringIO())
+    report = autograde(course, workers=2, out=io.StringIO())
     assert not report.grader_errors, report.grader_errors
     return result
 
@@ -102,7 +105,7 @@ def test_feedback_of_every_notebook_shows_no_hidden_test(course, graded):
     from dlcourse.feedback import feedback_files, leaked_lines
 
     for student in ("solution", "release"):
-        course.nbgrader("generate_feedback", "*", "--student", student, "--force")
+        run_nbgrader(course, "generate_feedback", "*", "--student", student, "--force")
     files = [f for name in ASSIGNMENTS for f in feedback_files(course.feedback_dir, name)]
     assert len(files) >= 2 * len(ASSIGNMENTS), files
     leaks = leaked_lines(course.feedback_dir, course.source_dir, ASSIGNMENTS)

@@ -102,7 +102,7 @@ def empty_data_dir(tmp_path, monkeypatch):
 
 def test_data_dir_defaults_to_repository_data(monkeypatch):
     monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
-    assert datasets.get_data_dir() == REPO_ROOT / "data"
+    assert datasets.get_data_dir() == REPO_ROOT / "lib" / "dlbasics" / "data"
 
 
 def test_data_dir_environment_override(monkeypatch, tmp_path):

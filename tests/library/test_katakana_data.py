@@ -20,7 +20,7 @@ GENERATOR = DATA_DIR / "make_katakana.py"
 INSTALL_SCRIPT = DATA_DIR / "install_fonts.sh"
 CHECKSUMS = DATA_DIR / "checksums.json"
 FILES = {
-    "train": DATA_DIR / "katakana_train.npz",
+    "train": REPO_ROOT / "lib" / "dlbasics" / "data" / "katakana" / "katakana_train.npz",
     "test": REPO_ROOT / "grading" / "katakana" / "katakana_test.npz",
 }
 CLASSES = tuple("アイウエオカキクケコサシスセソ")

@@ -3,13 +3,16 @@
 import sys
 
 from dlcourse import katakana
+from dlcourse.katakana.paths import default_test_set, state_dir
 
 __all__ = ["add_parser"]
 
 
 def _score(args):
     try:
-        result = katakana.score_submission(args.folder, args.student)
+        ledger = katakana.Ledger(state_dir(args.course) / "ledger.sqlite")
+        result = katakana.score_submission(args.folder, args.student,
+                                           test_set=default_test_set(args.course), ledger=ledger)
     except katakana.ScoringRefused as exc:
         print(f"not scored ({exc.kind}): {exc}", file=sys.stderr)
         return 1
@@ -17,13 +20,14 @@ def _score(args):
     print("per-class accuracy: " + "  ".join(
         f"{char} {acc:.1%}" for char, acc in result.per_class_accuracy.items()))
     if args.leaderboard:
-        csv_path, html_path, _ = katakana.write_leaderboard()
+        csv_path, html_path, _ = katakana.write_leaderboard(ledger)
         print(f"leaderboard updated: {csv_path}, {html_path}")
     return 0
 
 
 def _leaderboard(args):
-    csv_path, html_path, rows = katakana.write_leaderboard(out_dir=args.out)
+    ledger = katakana.Ledger(state_dir(args.course) / "ledger.sqlite")
+    csv_path, html_path, rows = katakana.write_leaderboard(ledger, out_dir=args.out)
     for row in rows:
         print(f"{row['rank']:3d}. {row['student']:<20} {row['accuracy']:.2%}  "
               f"{row['date']}  ({row['submissions']} scored)")

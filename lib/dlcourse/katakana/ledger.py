@@ -9,7 +9,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from dlcourse.katakana.paths import STATE_DIR
+from dlcourse.katakana.paths import state_dir
 from dlcourse.katakana.refusal import ScoringRefused
 
 __all__ = ["DAILY_LIMIT", "Ledger"]
@@ -23,7 +23,7 @@ class Ledger:
     PENDING_TIMEOUT = dt.timedelta(hours=1)
 
     def __init__(self, path=None):
-        self.path = Path(path or STATE_DIR / "ledger.sqlite")
+        self.path = Path(path or state_dir() / "ledger.sqlite")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db, db:
             db.execute("""CREATE TABLE IF NOT EXISTS attempts (

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from dlbasics.datasets import KATAKANA_CLASSES
-from dlbasics.plot import confusion_matrix
+from dlbasics.metrics import accuracy, confusion_matrix
 from dlcourse.katakana.launcher import run_submission
 from dlcourse.katakana.ledger import DAILY_LIMIT, Ledger
 from dlcourse.katakana.paths import default_test_set
@@ -27,7 +27,7 @@ from dlcourse.katakana.static_checks import check_submission_folder
 
 __all__ = ["ScoreResult", "score_submission", "evaluate"]
 
-NUM_CLASSES = 15
+NUM_CLASSES = len(KATAKANA_CLASSES)
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 
@@ -68,7 +68,7 @@ def evaluate(probs, labels):
     per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
     picked = probs[np.arange(len(labels)), labels]
     return {
-        "accuracy": float(np.mean(predicted == labels)),
+        "accuracy": accuracy(labels, predicted),
         "cross_entropy": float(-np.mean(np.log(picked + 1e-7))),
         "per_class_accuracy": {KATAKANA_CLASSES[i]: float(per_class[i])
                                for i in range(NUM_CLASSES)},

@@ -1,6 +1,6 @@
 """What happened while grading each notebook, and the status shown for it.
 
-The grader's preprocessors (:mod:`dlcourse.grader`) write one JSON record per
+The grader's preprocessors (:mod:`dlcourse.preprocessors`) write one JSON record per
 student and assignment, ``grading/status/ASSIGNMENT/STUDENT.json``::
 
     {"notebooks": {"01_perceptron": {

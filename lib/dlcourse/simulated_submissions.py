@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlcourse import integrity
+from dlcourse import tampering
 
 __all__ = ["HOSTILE_CODE", "answer_cells", "test_cells", "partly_right", "untouched_release",
            "hostile", "hostile_kinds", "library_replacement", "write_toy_assignment"]
@@ -83,7 +83,7 @@ def library_replacement(solution_nb):
     """(answer cell index, code) importing a graded name from dlbasics, or None."""
     library = _library_names()
     for index in answer_cells(solution_nb):
-        for name in sorted(integrity.graded_names([solution_nb.cells[index].source])):
+        for name in sorted(tampering.graded_names([solution_nb.cells[index].source])):
             if name in library:
                 return index, f"from {library[name]} import {name}  # noqa: F401"
     return None

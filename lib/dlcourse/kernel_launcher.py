@@ -1,9 +1,8 @@
-"""The kernel that runs student code under the grader: limits, its own user, hidden files.
+"""The limited kernel's launcher: limits, its own user, hidden files, then ``ipykernel``.
 
-nbgrader starts kernels from a kernelspec. The course's kernelspec ``dlcourse-limited``
-(written by :func:`install_kernelspec` under ``grading/.jupyter/kernels/`` each time the
-nbgrader config loads) starts ``python -m dlcourse.sandbox``, this module's
-launcher, which prepares the process and then replaces itself with ``ipykernel``:
+The kernelspec ``dlcourse-limited`` (:mod:`dlcourse.kernelspec`) starts
+``python -m dlcourse.kernel_launcher OPTIONS -- -f CONNECTION_FILE``; this process
+prepares itself and then replaces itself with ``ipykernel``:
 
 1. Resource limits (``setrlimit``; inherited by every child): address space
    (``RLIMIT_AS``: runaway memory becomes a ``MemoryError``), CPU seconds
@@ -27,7 +26,6 @@ CPU or memory shares between kernels (the worker count bounds those).
 
 import ctypes
 import glob
-import json
 import os
 import re
 import resource
@@ -36,13 +34,10 @@ import stat
 import sys
 from pathlib import Path
 
-__all__ = ["KERNEL_NAME", "UID_BASE", "SANDBOX_ROOT", "SandboxOptions", "kernelspec",
-           "install_kernelspec", "sandbox_uid", "kill_sandbox_processes", "main"]
+from dlcourse.kernel_users import SANDBOX_ROOT, UID_BASE, sandbox_uid
 
-KERNEL_NAME = "dlcourse-limited"
-#: A kernel's uid is UID_BASE + its pid: unique while it runs, far above real accounts.
-UID_BASE = 200_000
-SANDBOX_ROOT = Path("/tmp/dlcourse-sandbox")
+__all__ = ["SANDBOX_FAILED", "SandboxError", "build_mount_namespace", "launch", "main"]
+
 #: Exit status of the launcher when it cannot build the sandbox it was asked for.
 SANDBOX_FAILED = 77
 
@@ -58,101 +53,6 @@ _PR_SET_NO_NEW_PRIVS = 38
 
 class SandboxError(RuntimeError):
     """The launcher could not build the sandbox it was asked for."""
-
-
-class SandboxOptions:
-    """Limits and isolation of graded kernels.
-
-    - memory_mb: address-space cap of the kernel process (and of each child).
-    - cpu_seconds: CPU time the kernel may use in total (all its cells).
-    - file_size_mb: largest file the kernel may write.
-    - processes: most processes/threads its user may have (only with its own user).
-    - isolate: "auto" (own user and hidden files when the grader is root),
-      "limits" (resource limits only).
-    - hidden: folders covered by empty mounts (absolute paths).
-    """
-
-    def __init__(self, memory_mb=4096, cpu_seconds=1800, file_size_mb=256, processes=256,
-                 isolate="auto", hidden=()):
-        if isolate not in ("auto", "limits"):
-            raise ValueError(f"isolate must be 'auto' or 'limits', not {isolate!r}")
-        self.memory_mb = int(memory_mb)
-        self.cpu_seconds = int(cpu_seconds)
-        self.file_size_mb = int(file_size_mb)
-        self.processes = int(processes)
-        self.isolate = isolate
-        self.hidden = [str(Path(p).resolve()) for p in hidden]
-
-    def argv(self):
-        args = ["--memory-mb", str(self.memory_mb), "--cpu-seconds", str(self.cpu_seconds),
-                "--file-size-mb", str(self.file_size_mb), "--processes", str(self.processes),
-                "--isolate", self.isolate]
-        for path in self.hidden:
-            args += ["--hide", path]
-        return args
-
-
-def kernelspec(options, python=None):
-    """The kernel.json dict of the limited kernel."""
-    python = python or sys.executable
-    return {
-        "argv": [python, "-m", "dlcourse.sandbox", *options.argv(),
-                 "--", "-f", "{connection_file}"],
-        "display_name": f"Python 3 (graded: {options.memory_mb} MB, {options.cpu_seconds} s CPU)",
-        "language": "python",
-        "interrupt_mode": "signal",
-        "metadata": {"debugger": False},
-    }
-
-
-def install_kernelspec(data_dir, options):
-    """Write ``DATA_DIR/kernels/dlcourse-limited/kernel.json`` (only when it changed).
-
-    Returns the data dir, to be put on ``JUPYTER_PATH``.
-    """
-    target = Path(data_dir) / "kernels" / KERNEL_NAME / "kernel.json"
-    text = json.dumps(kernelspec(options), indent=1) + "\n"
-    try:
-        current = target.read_text(encoding="utf-8")
-    except OSError:
-        current = None
-    if current != text:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    return Path(data_dir)
-
-
-def sandbox_uid(kernel_pid):
-    """The uid the launcher gives the kernel with pid ``kernel_pid`` (when running as root)."""
-    return UID_BASE + int(kernel_pid)
-
-
-def kill_sandbox_processes(uid):
-    """SIGKILL every process whose real uid is ``uid`` (what a kernel left behind).
-
-    Returns the number of processes signalled. Only uids of sandboxed kernels are swept.
-    """
-    if uid < UID_BASE or os.geteuid() != 0:
-        return 0
-    killed = 0
-    for status in glob.glob("/proc/[0-9]*/status"):
-        try:
-            with open(status, encoding="ascii", errors="replace") as fh:
-                uid_line = next(line for line in fh if line.startswith("Uid:"))
-            if int(uid_line.split()[1]) == uid:
-                os.kill(int(status.split("/")[2]), 9)
-                killed += 1
-        except (OSError, StopIteration, ValueError):
-            continue
-    home = SANDBOX_ROOT / str(uid)
-    if home.is_dir() and not home.is_symlink():
-        shutil.rmtree(home, ignore_errors=True)
-    return killed
-
-
-# ---------------------------------------------------------------- the launcher
 
 
 def _libc():
@@ -304,7 +204,7 @@ def _connection_file(kernel_args):
 def _parse(argv):
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m dlcourse.sandbox",
+    parser = argparse.ArgumentParser(prog="python -m dlcourse.kernel_launcher",
                                      description="start ipykernel in the grading sandbox")
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--cpu-seconds", type=int, required=True)

@@ -7,13 +7,14 @@
 import csv
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from nbgrader.plugins import CsvExportPlugin
 from traitlets import Unicode
 
-from dlcourse.status import ATTENTION, STATUS_GRADED, notebook_results
+from dlcourse.grading_records import ATTENTION, STATUS_GRADED, notebook_results
 
 __all__ = ["StatusCsvExportPlugin", "NBGRADER_COLUMNS", "write_grades_csv",
-           "write_notebook_table", "format_table"]
+           "write_notebook_table", "write_grade_reports", "format_table"]
 
 #: nbgrader's CsvExportPlugin columns, in its order.
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name",
@@ -76,6 +77,17 @@ def write_notebook_table(results, path):
         for row in results:
             writer.writerow([row.student, row.assignment, row.notebook, f"{row.score:g}",
                              f"{row.max_score:g}", row.status])
+
+
+def write_grade_reports(course, assignments=None, students=None):
+    """Write ``reports/grades.csv`` (nbgrader's columns + status) and
+    ``reports/notebooks.csv`` (per student and notebook) of ``course``. Returns the rows."""
+    with Gradebook(course.gradebook_url()) as gb:
+        rows = write_grades_csv(gb, course.reports_dir / "grades.csv", course.status_dir,
+                                course.submitted_dir, list(assignments or []),
+                                list(students or []))
+    write_notebook_table(rows, course.reports_dir / "notebooks.csv")
+    return rows
 
 
 def format_table(results, width=None):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dlcourse.integrity import find_tampering, graded_names
+from dlcourse.tampering import find_tampering, graded_names
 
 IMPORTS = "import numpy as np\nimport numpy\nimport matplotlib.pyplot as plt\n" \
           "from dlbasics.checks import check_function\nimport dlbasics.functions as F"
