@@ -57,7 +57,7 @@ def test_package_is_importable_with_every_module():
     import importlib
 
     for name in ["functions", "gradient", "layers", "im2col", "optimizers", "networks",
-                 "trainer", "datasets", "plot", "checks"]:
+                 "trainer", "datasets", "metrics", "plot", "checks"]:
         module = importlib.import_module(f"dlbasics.{name}")
         for public in getattr(module, "__all__", []):
             obj = getattr(module, public)
@@ -74,3 +74,27 @@ def test_code_is_ruff_clean():
     result = subprocess.run([ruff, "check", "lib", "tests", "benchmarks", "grading", "data"],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_instructor_module_imports_and_says_what_it_holds():
+    import importlib
+    import pkgutil
+
+    import dlcourse
+
+    names = [info.name for info in pkgutil.walk_packages(dlcourse.__path__, "dlcourse.")]
+    assert {"dlcourse.preprocessors.crash_proof_execute", "dlcourse.kernel_launcher",
+            "dlcourse.kernelspec", "dlcourse.katakana.scoring"} <= set(names)
+    for name in names:
+        module = importlib.import_module(name)
+        assert module.__doc__ and module.__doc__.strip(), f"{name} has no docstring"
+
+
+def test_console_script_and_package_data_are_declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"] == {"dlcourse": "dlcourse.cli:main"}
+    patterns = project["tool"]["setuptools"]["package-data"]["dlbasics"]
+    data = ROOT / "lib" / "dlbasics"
+    for needed in ("data/katakana/katakana_train.npz", "data/pretrained/digits_mlp.npz"):
+        assert (data / needed).is_file()
+        assert any(Path(needed).match(pattern) for pattern in patterns), needed

@@ -6,7 +6,8 @@
   (child side): the runner protocol, the submission in a limited child process;
 - :mod:`~dlcourse.katakana.ledger`: the SQLite record enforcing ``DAILY_LIMIT``;
 - :mod:`~dlcourse.katakana.leaderboard`: leaderboard.csv and leaderboard.html;
-- :mod:`~dlcourse.katakana.paths`: where the test set and the ledger are;
+- :mod:`~dlcourse.katakana.paths`: where the test set and the ledger are (from the
+  course root, or ``$DLCOURSE_KATAKANA_TEST`` / ``$DLCOURSE_KATAKANA_STATE``);
 - :mod:`~dlcourse.katakana.cli`: ``dlcourse katakana score|leaderboard``.
 """
 
