@@ -1,6 +1,6 @@
-"""One autograde worker process: grades whole students, one at a time, for the parent.
+"""One autograde worker process: grades the tasks its parent sends, one at a time.
 
-Started by :mod:`dlcourse.autograde` as ``python -m dlcourse.worker
+Started by the worker pool (:mod:`dlcourse.worker_pool`) as ``python -m dlcourse.worker
 GRADING_DIR``. It loads the course's ``nbgrader_config.py`` once and then runs
 nbgrader's own autograde converter in-process for each task (no start-up cost per
 student). Protocol: one JSON task per line on stdin, one JSON result per line on a

@@ -9,12 +9,14 @@ parallel ``dlcourse autograde`` run (nbgrader's autograde in two worker processe
 
 import io
 import os
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from dlcourse.autograde import autograde
 from dlcourse.collect import place_submission
+from dlcourse.course import Course, find_course_root
 from dlcourse.nbgrader_runner import run_nbgrader
 from dlcourse.release import release_differences
 from dlcourse.scratch_course import create_course
@@ -97,7 +99,8 @@ def test_every_graded_name_has_two_caught_mutations(course, graded, assignment):
 
 
 def test_committed_release_is_what_generation_gives():
-    problems = release_differences()
+    root = find_course_root(start=Path(__file__).parent)
+    problems = release_differences(Course(root, root / "grading"))
     assert not problems, "stale release:\n" + "\n".join(problems)
 
 
