@@ -68,8 +68,14 @@ class _Network:
 
     def _backward(self):
         dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers):
+        first, *rest = self.layers
+        for layer in reversed(rest):
             dout = layer.backward(dout)
+        if isinstance(first, (Affine, Convolution)):
+            # the gradient of the data is never used: skip its product (and col2im)
+            first.backward(dout, need_dx=False)
+        else:
+            first.backward(dout)
 
 
 class TwoLayerNet(_Network):
