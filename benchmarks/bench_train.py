@@ -74,6 +74,7 @@ def book_layers(layers):
 
 
 def dlbasics_epoch(network, x, t, batch_size, lr):
+    """One pass over (x, t) in batches: backprop and an Adam step each."""
     optimizer = Adam(lr=lr)
 
     def epoch():
@@ -136,11 +137,14 @@ def torch_epoch(torch, layers, x, t, batch_size, lr, dtype):
     return epoch
 
 
-def candidates(reference, name, torch):
+def candidates(reference, name, torch, steps=None):
+    """name -> one-epoch callable for book, dlbasics (and torch), and a description."""
     module = reference.load_module(name)
     _, batch_size, lr = reference.SETTINGS[name]
     x_raw, t, _ = reference.load_training_set()
     order = np.random.default_rng(0).permutation(len(x_raw))
+    if steps is not None:
+        order = order[:steps * batch_size]
     x, t = module.preprocess(x_raw[order]), t[order]
     params = module.init_params(np.random.default_rng(0))
     network = module.build_network(params, dropout_seed=0)
@@ -162,6 +166,8 @@ def main():
     parser.add_argument("models", nargs="*", default=["cnn", "fc"])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved epochs per candidate")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--steps", type=int, default=None,
+                        help="time only this many steps (default: the whole epoch)")
     args = parser.parse_args()
     reference = load_reference()
     unknown = sorted(set(args.models) - set(reference.SETTINGS))
@@ -175,7 +181,7 @@ def main():
     for name in args.models:
         for count in args.threads:
             with threads(count, torch):
-                epochs, what = candidates(reference, name, torch)
+                epochs, what = candidates(reference, name, torch, args.steps)
                 r = interleaved(epochs, args.rounds, calls=1, warmup=1)
             line = (f"{what}, {count} thread(s): book {r['book']['wall']:.2f} s, dlbasics "
                     f"{r['dlbasics']['wall']:.2f} s")
