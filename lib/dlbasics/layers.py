@@ -325,7 +325,7 @@ class Convolution:
     @property
     def col(self):
         """The last input as the book's im2col matrix (N·OH·OW, C·FH·FW) (a new array)."""
-        n, ckk, _ = self.cols.shape
+        ckk = self.cols.shape[1]
         return self.cols.transpose(0, 2, 1).reshape(-1, ckk)
 
     @property
