@@ -17,7 +17,11 @@ steps only. Epochs are timed in interleaved rounds (``benchmarks/timing.py``).
 
 Target (issue 16): a katakana CNN epoch ≤ 1.2× PyTorch.
 
+With ``--profile``, each layer's forward + backward on one batch is also timed alone
+(dlbasics against its torch.nn translation, 1 thread, CPU time): where the epoch goes.
+
 Run:  .venv/bin/python benchmarks/bench_train.py [cnn fc] [--rounds 3] [--threads 1 2]
+          [--steps S] [--profile]
 """
 
 import argparse
@@ -120,8 +124,7 @@ def torch_epoch(torch, layers, x, t, batch_size, lr, dtype):
     modules, sample = [], x[:2].astype(dtype)
     for layer in layers:
         modules.append(torch_layer(torch, layer, sample.shape))
-        sample = (layer.forward(sample, False) if isinstance(layer, (Dropout, BatchNormalization))
-                  else layer.forward(sample))
+        sample = forward(layer, sample)
     tdtype = torch.float64 if dtype == np.float64 else torch.float32
     model = torch.nn.Sequential(*modules).to(tdtype).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
@@ -135,6 +138,53 @@ def torch_epoch(torch, layers, x, t, batch_size, lr, dtype):
             optimizer.step()
 
     return epoch
+
+
+def forward(layer, x):
+    """A dlbasics layer's training-mode forward pass."""
+    if isinstance(layer, (Dropout, BatchNormalization)):
+        return layer.forward(x, True)
+    return layer.forward(x)
+
+
+def layer_profile(reference, name, torch, rounds):
+    """Print each layer's forward + backward time on one batch: dlbasics and torch (CPU)."""
+    module = reference.load_module(name)
+    _, batch_size, _ = reference.SETTINGS[name]
+    x_raw, _, _ = reference.load_training_set()
+    params = module.init_params(np.random.default_rng(0))
+    layers = module.build_network(params, dropout_seed=0).layers
+    x = module.preprocess(x_raw[:batch_size]).astype(np.result_type(*params.values()))
+    rng = np.random.default_rng(1)
+    totals = {"dlbasics": 0.0, "torch": 0.0}
+    print(f"{name}: each layer's forward + backward alone, batch {batch_size}, 1 thread, "
+          "median CPU ms")
+    for position, layer in enumerate(layers):
+        layer_in, x = x, forward(layer, x)
+        dout = rng.standard_normal(x.shape)
+
+        def ours(layer=layer, layer_in=layer_in, dout=dout, first=position == 0):
+            forward(layer, layer_in)
+            layer.backward(dout, need_dx=False) if first else layer.backward(dout)
+
+        candidates = {"dlbasics": ours}
+        if torch is not None:
+            module_t = torch_layer(torch, layer, layer_in.shape).to(torch.float64).train()
+            input_t = torch.from_numpy(layer_in).requires_grad_(position > 0)
+            dout_t = torch.from_numpy(dout)
+
+            def theirs(module_t=module_t, input_t=input_t, dout_t=dout_t):
+                input_t.grad = None
+                module_t(input_t).backward(dout_t)
+
+            candidates["torch"] = theirs
+        result = interleaved(candidates, rounds, calls=3)
+        cells = "  ".join(f"{key} {value['cpu'] * 1e3:6.2f}" for key, value in result.items())
+        for key, value in result.items():
+            totals[key] += value["cpu"]
+        print(f"  {position + 1:2d} {type(layer).__name__:18} {str(layer_in.shape):20} {cells}")
+    print("  sum " + "  ".join(f"{key} {value * 1e3:.1f} ms" for key, value in totals.items()
+                              if value))
 
 
 def candidates(reference, name, torch, steps=None):
@@ -168,6 +218,8 @@ def main():
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--steps", type=int, default=None,
                         help="time only this many steps (default: the whole epoch)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also time each layer alone (dlbasics and torch)")
     args = parser.parse_args()
     reference = load_reference()
     unknown = sorted(set(args.models) - set(reference.SETTINGS))
@@ -190,6 +242,9 @@ def main():
                          f"{ratio_cells(r, 'book', 'torch')}, dlbasics / torch "
                          f"{ratio_cells(r, 'dlbasics', 'torch')}")
             print(line, flush=True)
+        if args.profile:
+            with threads(1, torch):
+                layer_profile(reference, name, torch, max(args.rounds, 5))
 
 
 if __name__ == "__main__":

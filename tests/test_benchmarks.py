@@ -20,7 +20,7 @@ BENCHMARKS = ROOT / "benchmarks"
 SHORT_RUNS = {
     "bench_conv.py": ["--rounds", "1", "--calls", "1"],
     "bench_mlp.py": ["--rounds", "1", "--calls", "1"],
-    "bench_train.py": ["fc", "--rounds", "1", "--threads", "1", "--steps", "2"],
+    "bench_train.py": ["fc", "--rounds", "1", "--threads", "1", "--steps", "2", "--profile"],
 }
 
 
