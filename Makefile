@@ -36,7 +36,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check lib tests benchmarks grading data
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_conv.py
 	$(BIN)/python benchmarks/bench_mlp.py
+	$(BIN)/python benchmarks/bench_train.py
 
 bench-autograde: $(STAMP)
 	$(BIN)/python benchmarks/bench_autograde.py

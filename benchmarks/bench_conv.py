@@ -1,54 +1,34 @@
-"""How fast is dlbasics' im2col convolution, and where does its time go?
+"""How fast is dlbasics' Convolution against the book's im2col layer and PyTorch?
 
 Convolution with 16 filters 5×5 (stride 1, no padding) on a batch of 100 images of
-1×28×28: the median time of one forward + backward pass of
-``dlbasics.layers.Convolution`` (30 timed repeats after a warm-up by default), for
-float32 and float64 and 1 and 2 BLAS threads, and the median time of each piece of
-that pass measured alone (im2col, the three matrix products, the copy of dout into
-rows, col2im) with each piece's share of the sum.
+1×28×28, forward + backward (dx, dW, db), float32 and float64, 1 and 2 threads:
+- ``book``: the im2col layer as the book and notebook 11 write it
+  (``benchmarks/book_layers.py``, the library's layer before the per-image layout);
+- ``dlbasics``: ``dlbasics.layers.Convolution``;
+- ``torch``: ``torch.nn.functional.conv2d`` with autograd on input, weights and bias,
+  same shapes, dtype and thread count (printed only if PyTorch is importable; it is
+  never a dependency of this project).
+The three are timed in interleaved rounds (``benchmarks/timing.py``); the table gives
+median ms per pass and the ratios dlbasics / torch by wall clock and by CPU time.
+Then the pieces of dlbasics' pass, each timed alone, with their share.
 
-If PyTorch is importable, ``torch.nn.functional.conv2d`` forward + backward (autograd
-with requires_grad on the input, the weights and the bias) on the same shapes and
-thread count is printed beside it, with the ratio dlbasics / PyTorch. PyTorch is never
-a dependency of this project; without it only the dlbasics figures are printed.
+Targets (issue 16): dlbasics / torch ≤ 1.0× in float32 and ≤ 1.2× in float64.
 
-Wall time (time.perf_counter) is the default. On a machine shared with other jobs, the
-1-thread figures are steadier with ``--clock process`` (CPU time of this process; with 2
-threads it adds up both threads' CPU time, so only compare 1-thread rows then).
-
-Run:  .venv/bin/python benchmarks/bench_conv.py [--repeats 30] [--clock wall|process]
+Run:  .venv/bin/python benchmarks/bench_conv.py [--rounds 15] [--calls 3]
 """
 
 import argparse
-import os
-import statistics
-import time
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+from book_layers import BookConvolution
+from timing import header, interleaved, load_torch, ratio_cells, threads
 
-from dlbasics.im2col import col2im, im2col
+from dlbasics.im2col import fold, unfold
 from dlbasics.layers import Convolution
 
 BATCH, CHANNELS, HEIGHT, WIDTH = 100, 1, 28, 28
 FILTERS, FILTER_SIZE = 16, 5
 OUT = HEIGHT - FILTER_SIZE + 1   # stride 1, no padding: 24
-
-
-CLOCKS = {"wall": time.perf_counter, "process": time.process_time}
-clock = time.perf_counter
-
-
-def median_time(func, repeats, warmup=3):
-    """Median time of func() over ``repeats`` calls, after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        func()
-    times = []
-    for _ in range(repeats):
-        start = clock()
-        func()
-        times.append(clock() - start)
-    return statistics.median(times)
 
 
 def make_data(dtype, seed=0):
@@ -60,98 +40,88 @@ def make_data(dtype, seed=0):
     return x, w, b, dout
 
 
-def dlbasics_pass(dtype):
+def layer_pass(layer_class, dtype):
     x, w, b, dout = make_data(dtype)
-    conv = Convolution(w, b)
+    layer = layer_class(w, b)
 
     def forward_backward():
-        conv.forward(x)
-        conv.backward(dout)
+        layer.forward(x)
+        layer.backward(dout)
 
     return forward_backward
 
 
-def dlbasics_pieces(dtype):
-    """The pieces of Convolution.forward + backward, each as its own callable."""
-    x, w, b, dout = make_data(dtype)
-    col = im2col(x, FILTER_SIZE, FILTER_SIZE)
-    col_w = w.reshape(FILTERS, -1).T
-    dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, FILTERS)
-    dcol = dout_rows @ col_w.T
-    return {
-        "im2col": lambda: im2col(x, FILTER_SIZE, FILTER_SIZE),
-        "col @ W (fwd)": lambda: col @ col_w + b,
-        "dout to rows": lambda: dout.transpose(0, 2, 3, 1).reshape(-1, FILTERS),
-        "col.T @ dout (dW)": lambda: col.T @ dout_rows,
-        "dout @ W.T (dcol)": lambda: dout_rows @ col_w.T,
-        "col2im": lambda: col2im(dcol, x.shape, FILTER_SIZE, FILTER_SIZE),
-    }
-
-
-def torch_pass(dtype, threads):
-    import torch
-    import torch.nn.functional as F
-
-    torch.set_num_threads(threads)
+def torch_pass(torch, dtype):
     x_np, w_np, b_np, dout_np = make_data(dtype)
-    x = torch.from_numpy(x_np).requires_grad_()
-    w = torch.from_numpy(w_np).requires_grad_()
-    b = torch.from_numpy(b_np).requires_grad_()
+    x, w, b = (torch.from_numpy(a).requires_grad_() for a in (x_np, w_np, b_np))
     dout = torch.from_numpy(dout_np)
 
     def forward_backward():
         x.grad = w.grad = b.grad = None
-        F.conv2d(x, w, b).backward(dout)
+        torch.nn.functional.conv2d(x, w, b).backward(dout)
 
     return forward_backward
 
 
+def pieces(dtype):
+    """The pieces of dlbasics' forward + backward, each as its own callable."""
+    x, w, b, dout = make_data(dtype)
+    cols = unfold(x, FILTER_SIZE, FILTER_SIZE)
+    w_rows = w.reshape(FILTERS, -1)
+    rows = dout.reshape(BATCH, FILTERS, -1)
+    dcols = np.matmul(w_rows.T, rows)
+    return {
+        "unfold": lambda: unfold(x, FILTER_SIZE, FILTER_SIZE),
+        "W @ cols (out)": lambda: np.matmul(w_rows, cols),
+        "dout @ cols.T (dW)": lambda: np.matmul(rows, cols.transpose(0, 2, 1)).sum(axis=0),
+        "W.T @ dout (dcols)": lambda: np.matmul(w_rows.T, rows),
+        "fold (dx)": lambda: fold(dcols, x.shape, FILTER_SIZE, FILTER_SIZE),
+        "db": lambda: rows.sum(axis=(0, 2)),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=3, help="calls per candidate per round")
     args = parser.parse_args()
-    global clock
-    clock = CLOCKS[args.clock]
-    try:
-        import torch
-        have_torch = True
-        torch_note = f"PyTorch {torch.__version__}"
-    except ImportError:
-        have_torch = False
-        torch_note = "PyTorch not installed: no comparison (it is never a dependency)"
-    blas = [(i.get("internal_api"), i.get("architecture")) for i in threadpool_info()]
-    print(f"numpy {np.__version__}; BLAS {blas}; {torch_note}; "
-          f"load average {os.getloadavg()[0]:.2f}")
+    torch = load_torch()
+    print(header(torch))
     print(f"Convolution {FILTERS} filters {FILTER_SIZE}×{FILTER_SIZE}, batch {BATCH} of "
-          f"{CHANNELS}×{HEIGHT}×{WIDTH}, forward + backward, median of {args.repeats} "
-          f"({args.clock} clock)")
-    header = f"{'dtype':8} {'thr':>3} {'dlbasics ms':>12}"
-    if have_torch:
-        header += f" {'torch ms':>9} {'ratio':>6}"
-    print(header)
-    rows = []
+          f"{CHANNELS}×{HEIGHT}×{WIDTH}, forward + backward; median ms (wall) of "
+          f"{args.rounds} interleaved rounds; ratios wall / CPU time")
+    line = f"{'dtype':8} {'thr':>3} {'book':>7} {'dlbasics':>9}"
+    if torch is not None:
+        line += f" {'torch':>7} {'book / torch':>17} {'dlbasics / torch':>17}"
+    print(line)
+    breakdown = []
     for dtype in (np.float32, np.float64):
-        for threads in (1, 2):
-            with threadpool_limits(limits=threads):
-                ours = median_time(dlbasics_pass(dtype), args.repeats)
-                pieces = {name: median_time(func, args.repeats)
-                          for name, func in dlbasics_pieces(dtype).items()}
-            line = f"{np.dtype(dtype).name:8} {threads:3d} {ours * 1e3:12.2f}"
-            if have_torch:
-                theirs = median_time(torch_pass(dtype, threads), args.repeats)
-                line += f" {theirs * 1e3:9.2f} {ours / theirs:5.2f}×"
-            print(line)
-            rows.append((np.dtype(dtype).name, threads, ours, pieces))
+        for count in (1, 2):
+            with threads(count, torch):
+                candidates = {"book": layer_pass(BookConvolution, dtype),
+                              "dlbasics": layer_pass(Convolution, dtype)}
+                if torch is not None:
+                    candidates["torch"] = torch_pass(torch, dtype)
+                result = interleaved(candidates, args.rounds, args.calls)
+                breakdown.append((np.dtype(dtype).name, count, interleaved(
+                    pieces(dtype), args.rounds, args.calls), result["dlbasics"]["wall"]))
+            line = (f"{np.dtype(dtype).name:8} {count:3d} {result['book']['wall'] * 1e3:7.2f} "
+                    f"{result['dlbasics']['wall'] * 1e3:9.2f}")
+            if torch is not None:
+                line += (f" {result['torch']['wall'] * 1e3:7.2f} "
+                         f"{ratio_cells(result, 'book', 'torch'):>17} "
+                         f"{ratio_cells(result, 'dlbasics', 'torch'):>17}")
+            print(line, flush=True)
 
-    print("\nWhere dlbasics' time goes (each piece timed alone; share of the pieces' sum):")
-    names = list(rows[0][3])
-    print(f"{'dtype':8} {'thr':>3} " + " ".join(f"{name:>18}" for name in names)
-          + f" {'sum ms':>7} {'pass ms':>8}")
-    for dtype_name, threads, ours, pieces in rows:
-        total = sum(pieces.values())
-        cells = " ".join(f"{pieces[n] * 1e3:7.2f} ms {pieces[n] / total:5.0%}  " for n in names)
-        print(f"{dtype_name:8} {threads:3d} {cells} {total * 1e3:7.2f} {ours * 1e3:8.2f}")
+    print("\nWhere dlbasics' time goes (each piece timed alone, wall ms and share of the sum):")
+    names = list(breakdown[0][2])
+    print(f"{'dtype':8} {'thr':>3} " + " ".join(f"{name:>19}" for name in names)
+          + f" {'sum':>6} {'pass':>6}")
+    for dtype_name, count, result, whole in breakdown:
+        total = sum(r["wall"] for r in result.values())
+        cells = " ".join(f"{result[n]['wall'] * 1e3:10.2f} {result[n]['wall'] / total:5.0%}  "
+                         for n in names)
+        print(f"{dtype_name:8} {count:3d} {cells} {total * 1e3:6.2f} {whole * 1e3:6.2f}")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,23 @@
-"""im2col / col2im: turn convolution into one matrix product.
+"""im2col / col2im: turn convolution into matrix products.
 
 Both are vectorised over the batch and the output pixels: ``im2col`` is one strided
 view and one copy; ``col2im`` loops only over the filter_h × filter_w kernel offsets.
+
+``im2col`` and ``col2im`` keep the book's layout (one row per output pixel), which is
+what notebook 11 teaches. ``unfold`` and ``fold`` hold the same numbers per image,
+kernel offset first: (N, C · FH · FW, OH · OW), the layout of PyTorch's
+``torch.nn.functional.unfold``. The library's ``Convolution`` uses them, because then
+the products write (N, FN, OH · OW), already in NCHW order, and ``fold`` adds whole
+contiguous (OH, OW) planes per kernel offset instead of gathering one element per row.
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["conv_output_size", "im2col", "col2im"]
+__all__ = [
+    "conv_output_size", "im2col", "col2im", "unfold", "fold", "pad_images", "patch_view",
+    "fold_into",
+]
 
 
 def conv_output_size(input_size, filter_size, stride=1, pad=0):
@@ -92,3 +102,98 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
                 0, 3, 1, 2
             )
     return img[:, :, pad:h + pad, pad:w + pad]
+
+
+def pad_images(x, pad, pad_value=0.0, dtype=None):
+    """x (N, C, H, W) padded by ``pad`` on both sides of H and W, as a new C-contiguous array.
+
+    ``dtype`` (default: x's) is the dtype of the result; casting happens in the same copy.
+    Without padding, x itself is returned when it is already contiguous and of that dtype.
+    """
+    dtype = x.dtype if dtype is None else np.dtype(dtype)
+    if not pad:
+        return np.ascontiguousarray(x, dtype=dtype)
+    n, c, h, w = x.shape
+    out = np.empty((n, c, h + 2 * pad, w + 2 * pad), dtype=dtype)
+    out[:, :, :pad] = pad_value
+    out[:, :, h + pad:] = pad_value
+    out[:, :, pad:h + pad, :pad] = pad_value
+    out[:, :, pad:h + pad, w + pad:] = pad_value
+    out[:, :, pad:h + pad, pad:w + pad] = x
+    return out
+
+
+def patch_view(padded, filter_h, filter_w, stride, out_h, out_w):
+    """Read-only view (N, C, FH, FW, OH, OW) of every patch of an already padded batch."""
+    sn, sc, sh, sw = padded.strides
+    n, c = padded.shape[:2]
+    return as_strided(
+        padded,
+        shape=(n, c, filter_h, filter_w, out_h, out_w),
+        strides=(sn, sc, sh, sw, sh * stride, sw * stride),
+        writeable=False,
+    )
+
+
+def unfold(input_data, filter_h, filter_w, stride=1, pad=0):
+    """Patches of a batch of images, one matrix per image, kernel offset first.
+
+    Inputs:
+    - input_data: array of shape (N, C, H, W).
+    - filter_h, filter_w, stride, pad: as in the convolution.
+
+    Returns:
+    - cols: array of shape (N, C * filter_h * filter_w, out_h * out_w). Row
+      ``(c * filter_h + dy) * filter_w + dx`` of image n holds input pixel
+      (c, i·stride + dy − pad, j·stride + dx − pad) at column ``i * out_w + j``, so
+      ``cols.transpose(0, 2, 1).reshape(N * out_h * out_w, -1)`` equals :func:`im2col`.
+    """
+    x = np.asarray(input_data)
+    if x.ndim != 4:
+        raise ValueError(f"unfold expects (N, C, H, W) input; got shape {x.shape}")
+    n, c, h, w = x.shape
+    out_h = conv_output_size(h, filter_h, stride, pad)
+    out_w = conv_output_size(w, filter_w, stride, pad)
+    patches = patch_view(pad_images(x, pad), filter_h, filter_w, stride, out_h, out_w)
+    cols = patches.reshape(n, c * filter_h * filter_w, out_h * out_w)
+    # 1×1 filters with stride 1 reshape without a copy: never hand out a view of x
+    return cols.copy() if np.may_share_memory(cols, x) else cols
+
+
+def fold_into(padded, cols, filter_h, filter_w, stride=1):
+    """Add ``cols`` (N, C·FH·FW, OH·OW) into a padded batch ``padded`` in place: the core
+    of :func:`fold`, one strided (N, C, OH, OW) addition per kernel offset."""
+    n, c, height, width = padded.shape
+    out_h = (height - filter_h) // stride + 1
+    out_w = (width - filter_w) // stride + 1
+    planes = cols.reshape(n, c, filter_h, filter_w, out_h, out_w)
+    for dy in range(filter_h):
+        y_max = dy + stride * out_h
+        for dx in range(filter_w):
+            padded[:, :, dy:y_max:stride, dx:dx + stride * out_w:stride] += planes[:, :, dy, dx]
+    return padded
+
+
+def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """Fold per-image patch matrices back into images, summing where patches overlap.
+
+    The adjoint of :func:`unfold` (as :func:`col2im` is of :func:`im2col`).
+
+    Inputs:
+    - cols: array of shape (N, C * filter_h * filter_w, out_h * out_w).
+    - input_shape: (N, C, H, W) of the original input (before padding).
+    - filter_h, filter_w, stride, pad: as given to :func:`unfold`.
+
+    Returns:
+    - array of shape ``input_shape``.
+    """
+    n, c, h, w = input_shape
+    out_h = conv_output_size(h, filter_h, stride, pad)
+    out_w = conv_output_size(w, filter_w, stride, pad)
+    cols = np.asarray(cols)
+    expected = (n, c * filter_h * filter_w, out_h * out_w)
+    if cols.shape != expected:
+        raise ValueError(f"fold: cols has shape {cols.shape}, expected {expected}")
+    padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
+    fold_into(padded, cols, filter_h, filter_w, stride)
+    return padded[:, :, pad:h + pad, pad:w + pad] if pad else padded

@@ -9,7 +9,7 @@ No method modifies the arrays it is given (the book's ``Relu.backward`` edited
 import numpy as np
 
 from dlbasics.functions import sigmoid
-from dlbasics.im2col import col2im, conv_output_size, im2col
+from dlbasics.im2col import conv_output_size, fold_into, pad_images, patch_view
 
 __all__ = [
     "MulLayer",
@@ -125,12 +125,17 @@ class Affine:
         out += self.b
         return out
 
-    def backward(self, dout):
-        """dout: (N, M). Sets dW (D, M) and db (M,); returns dx in the input's shape."""
-        dx = dout @ self.W.T
+    def backward(self, dout, need_dx=True):
+        """dout: (N, M). Sets dW (D, M) and db (M,); returns dx in the input's shape.
+
+        With ``need_dx=False`` only dW and db are computed and None is returned (a
+        network's first layer: nobody needs the gradient of the data).
+        """
         self.dW = self.x.T @ dout
         self.db = np.sum(dout, axis=0)
-        return dx.reshape(self.original_x_shape)
+        if not need_dx:
+            return None
+        return (dout @ self.W.T).reshape(self.original_x_shape)
 
 
 class SoftmaxWithLoss:
@@ -293,13 +298,18 @@ class BatchNormalization:
 
 
 class Convolution:
-    """2-D convolution (cross-correlation, as in every DL library) via im2col.
+    """2-D convolution (cross-correlation, as in every DL library) as matrix products.
 
     Parameters:
     - W: filters, shape (FN, C, FH, FW).
     - b: biases, shape (FN,).
     - stride, pad: ints.
     Forward maps (N, C, H, W) to (N, FN, OH, OW) with OH = (H + 2·pad − FH) // stride + 1.
+
+    The numbers are the book's im2col convolution; the layout is per image, kernel
+    offset first (:func:`dlbasics.im2col.unfold`), so each image's product
+    W (FN, C·FH·FW) @ cols (C·FH·FW, OH·OW) lands in NCHW order and the backward
+    fold adds whole planes. ``col`` and ``col_W`` give the book's matrices on demand.
     """
 
     def __init__(self, W, b, stride=1, pad=0):
@@ -308,10 +318,20 @@ class Convolution:
         self.stride = stride
         self.pad = pad
         self.x_shape = None
-        self.col = None
-        self.col_W = None
+        self.cols = None
         self.dW = None
         self.db = None
+
+    @property
+    def col(self):
+        """The last input as the book's im2col matrix (N·OH·OW, C·FH·FW) (a new array)."""
+        ckk = self.cols.shape[1]
+        return self.cols.transpose(0, 2, 1).reshape(-1, ckk)
+
+    @property
+    def col_W(self):
+        """The filters as the book's matrix (C·FH·FW, FN)."""
+        return self.W.reshape(self.W.shape[0], -1).T
 
     def forward(self, x):
         """x: (N, C, H, W). Returns (N, FN, OH, OW)."""
@@ -322,28 +342,52 @@ class Convolution:
         n, _, h, w = x.shape
         out_h = conv_output_size(h, fh, self.stride, self.pad)
         out_w = conv_output_size(w, fw, self.stride, self.pad)
+        dtype = np.result_type(x.dtype, self.W.dtype)
         self.x_shape = x.shape
-        self.col = im2col(x, fh, fw, self.stride, self.pad)
-        self.col_W = self.W.reshape(fn, -1).T
-        out = self.col @ self.col_W
-        out += self.b
-        return out.reshape(n, out_h, out_w, fn).transpose(0, 3, 1, 2)
+        # the cast to the product's dtype happens in the padding copy, not in the product
+        padded = pad_images(x, self.pad, dtype=dtype)
+        patches = patch_view(padded, fh, fw, self.stride, out_h, out_w)
+        self.cols = patches.reshape(n, c * fh * fw, out_h * out_w)
+        out = np.matmul(self.W.reshape(fn, -1).astype(dtype, copy=False), self.cols)
+        out += np.asarray(self.b).reshape(fn, 1)
+        return out.reshape(n, fn, out_h, out_w)
 
-    def backward(self, dout):
-        """dout: (N, FN, OH, OW). Sets dW, db; returns dx of shape (N, C, H, W)."""
+    def backward(self, dout, need_dx=True):
+        """dout: (N, FN, OH, OW). Sets dW, db; returns dx of shape (N, C, H, W).
+
+        With ``need_dx=False`` only dW and db are computed and None is returned (a
+        network's first layer: nobody needs the gradient of the data).
+        """
         fn, c, fh, fw = self.W.shape
-        dout = np.asarray(dout).transpose(0, 2, 3, 1).reshape(-1, fn)
-        self.db = np.sum(dout, axis=0)
-        self.dW = (self.col.T @ dout).T.reshape(fn, c, fh, fw)
-        dcol = dout @ self.col_W.T
-        return col2im(dcol, self.x_shape, fh, fw, self.stride, self.pad)
+        dout = np.asarray(dout)
+        dtype = np.result_type(dout.dtype, self.cols.dtype)
+        rows = dout.reshape(dout.shape[0], fn, -1).astype(dtype, copy=False)
+        self.db = np.sum(rows, axis=(0, 2))
+        self.dW = np.matmul(rows, self.cols.transpose(0, 2, 1)).sum(axis=0).reshape(
+            fn, c, fh, fw)
+        if not need_dx:
+            return None
+        w_rows = self.W.reshape(fn, -1).T.astype(np.result_type(dtype, self.W.dtype),
+                                                copy=False)
+        dcols = np.matmul(w_rows, rows)
+        n, _, h, w = self.x_shape
+        pad = self.pad
+        padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=dcols.dtype)
+        fold_into(padded, dcols, fh, fw, self.stride)
+        return padded[:, :, pad:h + pad, pad:w + pad] if pad else padded
 
 
 class Pooling:
     """Max pooling over pool_h × pool_w windows (padding, if any, never wins the max).
 
     Forward maps (N, C, H, W) to (N, C, OH, OW); backward sends each gradient to the
-    position of its window's maximum (the first one on ties).
+    position of its window's maximum (the first one on ties; a NaN counts as the
+    maximum, as in ``np.argmax``, so NaN inputs give NaN outputs).
+
+    The book pools the im2col rows; this layer gets the same numbers from the
+    pool_h × pool_w window offsets, each a strided (N, C, OH, OW) view of the input:
+    their elementwise maximum, then the first offset holding it (``window_argmax``).
+    ``arg_max`` gives the book's (N·OH·OW·C,) array on demand.
     """
 
     def __init__(self, pool_h, pool_w, stride=2, pad=0):
@@ -352,7 +396,20 @@ class Pooling:
         self.stride = stride
         self.pad = pad
         self.x_shape = None
-        self.arg_max = None
+        self.window_argmax = None
+
+    @property
+    def arg_max(self):
+        """Offset (dy · pool_w + dx) of each maximum, in the book's row order (n, i, j, c)."""
+        return self.window_argmax.transpose(0, 2, 3, 1).reshape(-1).astype(np.intp)
+
+    def _windows(self, padded, out_h, out_w):
+        """(offset index, (N, C, OH, OW) view) for every window offset, row-major."""
+        s = self.stride
+        for dy in range(self.pool_h):
+            for dx in range(self.pool_w):
+                yield (dy * self.pool_w + dx,
+                       padded[:, :, dy:dy + s * out_h:s, dx:dx + s * out_w:s])
 
     def forward(self, x):
         """x: (N, C, H, W). Returns (N, C, OH, OW)."""
@@ -362,19 +419,49 @@ class Pooling:
         n, c, h, w = x.shape
         out_h = conv_output_size(h, self.pool_h, self.stride, self.pad)
         out_w = conv_output_size(w, self.pool_w, self.stride, self.pad)
-        pad_value = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
-        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad, pad_value=pad_value)
-        col = col.reshape(-1, self.pool_h * self.pool_w)
+        floating = np.issubdtype(x.dtype, np.floating)
+        pad_value = -np.inf if floating else np.iinfo(x.dtype).min
+        padded = pad_images(x, self.pad, pad_value) if self.pad else x
+        windows = [window for _, window in self._windows(padded, out_h, out_w)]
+        out = windows[0].copy()
+        for window in windows[1:]:
+            np.maximum(out, window, out=out)  # NaN wins, as in np.argmax
+        index_type = np.min_scalar_type(len(windows)).type
+        # the first offset holding the maximum wins ties. Arithmetic on bool/uint8 arrays
+        # is ~30× faster than np.putmask or np.where, so: argmax += offset · (first hit)
+        argmax = np.zeros(out.shape, dtype=index_type)
+        found = windows[0] == out
+        for offset, window in enumerate(windows[1:], start=1):
+            first = window == out
+            first &= ~found
+            argmax += first * index_type(offset)
+            found |= first
+        if floating and not found.all():  # NaN == NaN is False: place those by hand
+            for offset, window in enumerate(windows):
+                first = ~found & np.isnan(window)
+                np.putmask(argmax, first, offset)
+                found |= first
         self.x_shape = x.shape
-        self.arg_max = np.argmax(col, axis=1)
-        out = col[np.arange(col.shape[0]), self.arg_max]
-        return out.reshape(n, out_h, out_w, c).transpose(0, 3, 1, 2)
+        self.window_argmax = argmax
+        return out
 
     def backward(self, dout):
         """dout: (N, C, OH, OW). Returns dx of shape (N, C, H, W)."""
-        dout = np.asarray(dout).transpose(0, 2, 3, 1)
-        pool_size = self.pool_h * self.pool_w
-        dmax = np.zeros((dout.size, pool_size), dtype=np.result_type(dout.dtype, np.float32))
-        dmax[np.arange(dout.size), self.arg_max] = dout.reshape(-1)
-        dcol = dmax.reshape(dout.shape[0] * dout.shape[1] * dout.shape[2], -1)
-        return col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
+        dout = np.asarray(dout)
+        n, c, h, w = self.x_shape
+        pad = self.pad
+        padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad),
+                          dtype=np.result_type(dout.dtype, np.float32))
+        out_h, out_w = dout.shape[2:]
+        overlapping = self.stride < max(self.pool_h, self.pool_w)
+        # dout * (0/1 mask) is 3× faster than masked copies, but inf * 0 would be NaN
+        finite = np.issubdtype(dout.dtype, np.integer) or bool(np.isfinite(dout).all())
+        for offset, window in self._windows(padded, out_h, out_w):
+            chosen = self.window_argmax == offset
+            if not finite:
+                window += np.where(chosen, dout, 0)
+            elif overlapping:
+                window += dout * chosen
+            else:  # each input pixel is in at most one window: write, no sum needed
+                np.multiply(dout, chosen, out=window)
+        return padded[:, :, pad:h + pad, pad:w + pad] if pad else padded

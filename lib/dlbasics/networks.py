@@ -68,8 +68,14 @@ class _Network:
 
     def _backward(self):
         dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers):
+        first, *rest = self.layers
+        for layer in reversed(rest):
             dout = layer.backward(dout)
+        if isinstance(first, (Affine, Convolution)):
+            # the gradient of the data is never used: skip its product (and col2im)
+            first.backward(dout, need_dx=False)
+        else:
+            first.backward(dout)
 
 
 class TwoLayerNet(_Network):
@@ -140,13 +146,15 @@ class MultiLayerNet(_Network):
     - use_dropout, dropout_ratio: inverted dropout after each activation.
     - use_batchnorm: batch normalisation before each activation.
     - seed: seed for the initial weights and dropout masks.
+    - dtype: float dtype of the parameters (float32 inputs and parameters keep the whole
+      step in float32).
 
     ``params``: W1..W{L+1}, b1..b{L+1}, and gamma1..gammaL, beta1..betaL with batch norm.
     """
 
     def __init__(self, input_size, hidden_size_list, output_size, activation="relu",
                  weight_init_std="he", weight_decay_lambda=0, use_dropout=False,
-                 dropout_ratio=0.5, use_batchnorm=False, seed=None):
+                 dropout_ratio=0.5, use_batchnorm=False, seed=None, dtype=np.float64):
         activations = {"relu": Relu, "sigmoid": Sigmoid}
         if activation not in activations:
             raise ValueError(f"activation must be 'relu' or 'sigmoid'; got {activation!r}")
@@ -161,16 +169,17 @@ class MultiLayerNet(_Network):
         for idx in range(1, len(sizes)):
             fan_in, fan_out = sizes[idx - 1], sizes[idx]
             scale = weight_scale(weight_init_std, fan_in)
-            self.params[f"W{idx}"] = scale * rng.standard_normal((fan_in, fan_out))
-            self.params[f"b{idx}"] = np.zeros(fan_out)
+            self.params[f"W{idx}"] = (scale * rng.standard_normal((fan_in, fan_out))).astype(
+                dtype, copy=False)
+            self.params[f"b{idx}"] = np.zeros(fan_out, dtype=dtype)
             affine = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
             self.layers.append(affine)
             self._affines.append(affine)
             if idx == len(sizes) - 1:
                 break
             if use_batchnorm:
-                self.params[f"gamma{idx}"] = np.ones(fan_out)
-                self.params[f"beta{idx}"] = np.zeros(fan_out)
+                self.params[f"gamma{idx}"] = np.ones(fan_out, dtype=dtype)
+                self.params[f"beta{idx}"] = np.zeros(fan_out, dtype=dtype)
                 bn = BatchNormalization(self.params[f"gamma{idx}"], self.params[f"beta{idx}"])
                 self.layers.append(bn)
                 self._batchnorms[idx] = bn
@@ -192,7 +201,9 @@ class MultiLayerNet(_Network):
         self._backward()
         grads = {}
         for idx, affine in enumerate(self._affines, start=1):
-            grads[f"W{idx}"] = affine.dW + self.weight_decay_lambda * affine.W
+            grads[f"W{idx}"] = affine.dW
+            if self.weight_decay_lambda:  # no two extra arrays per layer when there is no decay
+                grads[f"W{idx}"] = affine.dW + self.weight_decay_lambda * affine.W
             grads[f"b{idx}"] = affine.db
         for idx, bn in self._batchnorms.items():
             grads[f"gamma{idx}"] = bn.dgamma

@@ -158,3 +158,29 @@ def test_sequential_net_gradient_check():
     x, t = rng.standard_normal((4, 1, 6, 6)), rng.integers(0, 5, 4)
     errors = network_gradient_errors(net, x, t, train_flg=True)
     assert max(errors.values()) < THRESHOLD, errors
+
+
+@pytest.mark.parametrize("make", [
+    lambda: TwoLayerNet(20, 8, 5, seed=0, dtype=np.float32),
+    lambda: MultiLayerNet(20, [8, 6], 5, seed=0, weight_decay_lambda=0.1,
+                          dtype=np.float32),
+])
+def test_float32_networks_stay_float32_and_skip_only_the_data_gradient(make):
+    rng = np.random.default_rng(5)
+    x, t = rng.random((9, 20)).astype(np.float32), rng.integers(0, 5, 9)
+    net = make()
+    grads = net.gradient(x, t)
+    assert {key: value.dtype for key, value in grads.items()} == {
+        key: np.dtype(np.float32) for key in net.params}
+    # the same layer gradients as a backward pass that also computes the data gradient
+    twin = make()
+    twin.loss(x, t, train_flg=True)
+    dout = twin.last_layer.backward(1)
+    for layer in reversed(twin.layers):
+        dout = layer.backward(dout)
+    assert dout.shape == x.shape
+    pairs = [(ours, theirs) for ours, theirs in zip(net.layers, twin.layers)
+             if isinstance(ours, Affine)]
+    for ours, theirs in pairs:
+        np.testing.assert_array_equal(ours.dW, theirs.dW)
+        np.testing.assert_array_equal(ours.db, theirs.db)
