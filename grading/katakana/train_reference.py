@@ -31,6 +31,9 @@ from dlbasics.optimizers import Adam
 
 HERE = Path(__file__).resolve().parent
 GENERATOR = HERE.parents[1] / "data" / "katakana" / "make_katakana.py"
+# Augmentation ranges (uniform): degrees, shear, log-scale per axis, pixels, pixels, grid.
+AUGMENT = {"rotation": 12.0, "slant": 0.35, "log_scale": 0.15, "shift": 2.5,
+           "elastic": 1.2, "elastic_grid": 4}
 SETTINGS = {  # epochs, batch size, learning rate
     "fc": (40, 100, 0.001),
     "cnn": (24, 100, 0.0015),
@@ -74,9 +77,9 @@ def augment(images, rng):
     n = len(images)
     x = images[:, 0].astype(np.float32)
     x = stroke_width(x, rng.choice([-1, 0, 0, 1], size=n))
-    angle = np.deg2rad(rng.uniform(-12, 12, n))
-    slant = rng.uniform(-0.35, 0.35, n)
-    scale = np.exp(rng.uniform(-0.15, 0.15, (n, 2)))
+    angle = np.deg2rad(rng.uniform(-AUGMENT["rotation"], AUGMENT["rotation"], n))
+    slant = rng.uniform(-AUGMENT["slant"], AUGMENT["slant"], n)
+    scale = np.exp(rng.uniform(-AUGMENT["log_scale"], AUGMENT["log_scale"], (n, 2)))
     # Inverse map: output pixel -> source pixel (rotation, slant, per-axis scale).
     a = np.cos(angle) / scale[:, 0]
     b = (np.sin(angle) + slant) / scale[:, 0]
@@ -84,11 +87,12 @@ def augment(images, rng):
     d = np.cos(angle) / scale[:, 1]
     grid = np.arange(28) - 13.5
     gy, gx = np.meshgrid(grid, grid, indexing="ij")
-    shift = rng.uniform(-2.5, 2.5, (n, 2))
-    up = _interpolation_matrix(28, 4)
-    amplitude = rng.uniform(0.0, 1.2, (n, 1, 1))
-    field_x = up @ (rng.standard_normal((n, 4, 4)) * amplitude) @ up.T
-    field_y = up @ (rng.standard_normal((n, 4, 4)) * amplitude) @ up.T
+    shift = rng.uniform(-AUGMENT["shift"], AUGMENT["shift"], (n, 2))
+    grid_size = AUGMENT["elastic_grid"]
+    up = _interpolation_matrix(28, grid_size)
+    amplitude = rng.uniform(0.0, AUGMENT["elastic"], (n, 1, 1))
+    field_x = up @ (rng.standard_normal((n, grid_size, grid_size)) * amplitude) @ up.T
+    field_y = up @ (rng.standard_normal((n, grid_size, grid_size)) * amplitude) @ up.T
     src_x = a[:, None, None] * gx + b[:, None, None] * gy + 13.5 + shift[:, :1, None] + field_x
     src_y = c[:, None, None] * gx + d[:, None, None] * gy + 13.5 + shift[:, 1:, None] + field_y
     # The reference CNN's own bilinear sampler (its preprocessing uses it too).
