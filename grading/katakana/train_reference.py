@@ -32,8 +32,8 @@ from dlbasics.optimizers import Adam
 HERE = Path(__file__).resolve().parent
 GENERATOR = HERE.parents[1] / "data" / "katakana" / "make_katakana.py"
 # Augmentation ranges (uniform): degrees, shear, log-scale per axis, pixels, pixels, grid.
-AUGMENT = {"rotation": 12.0, "slant": 0.35, "log_scale": 0.15, "shift": 2.5,
-           "elastic": 1.2, "elastic_grid": 4}
+AUGMENT = {"rotation": 15.0, "slant": 0.45, "log_scale": 0.2, "shift": 2.5,
+           "elastic": 2.0, "elastic_grid": 5}
 SETTINGS = {  # epochs, batch size, learning rate
     "fc": (40, 100, 0.001),
     "cnn": (24, 100, 0.0015),
