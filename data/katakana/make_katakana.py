@@ -1,311 +1,369 @@
-"""Generate the course's handwritten-katakana dataset from Debian's Japanese fonts.
+"""Generate the course's handwritten-katakana data set: KanjiVG strokes drawn by simulated writers.
 
-Fifteen katakana (ア イ ウ エ オ カ キ ク ケ コ サ シ ス セ ソ, labels 0-14) are drawn from
-handwriting, brush and ordinary fonts, then distorted the way writers differ: stroke width,
-rotation, shear, aspect, elastic wobble, size, off-centre placement, blur, faint ink and noise.
-The training and test sets use disjoint fonts, so the test set plays the part of unseen writers.
+Fifteen katakana (ア イ ウ エ オ カ キ ク ケ コ サ シ ス セ ソ, labels 0-14) are drawn stroke by
+stroke from KanjiVG's stroke paths (strokes.json, CC BY-SA 3.0) by simulated writers. Each
+writer has a style of their own (slant, rotation, aspect, size, position, pen width and type,
+pressure, stroke-end shapes, wobble, ink level, fading, paper noise) and their own habits for
+each character (where they put each stroke, how long they make it); each image adds a writer's
+everyday variation to that. Training and test writers are disjoint. A third split, "holdout",
+draws writers from a different, harder family (see HOLDOUT_FAMILY); it is never written to
+disk by default and serves only to estimate how a model does on hands unlike any in the data.
 
 Every image draws its randomness from its own generator,
-``np.random.default_rng([seed, split_id, class_id, index])``, and its font from its index, so
-the same seed gives bit-identical arrays and the first k images per class of any run are the
-same as those of the full run.
+``np.random.default_rng([seed, split_id, class_id, index])``, every writer's style from
+``default_rng([seed, split_id, WRITER_KEY, writer])``; only NumPy arithmetic is used, so the
+same seed gives bit-identical arrays, and the first k images per class of any run are those of
+the full run.
 
-Usage (from the repository root; fonts: ``sudo bash data/katakana/install_fonts.sh``)::
+Usage (from the repository root)::
 
     python data/katakana/make_katakana.py                       # full data set + checksums
     python data/katakana/make_katakana.py --per-class-limit 5 \\
         --train-out /tmp/train.npz --test-out /tmp/test.npz    # quick subset
 
 Outputs (np.savez_compressed): ``x`` uint8 (N, 1, 28, 28), ink 255 on background 0;
-``t`` int64 (N,); ``classes`` (15,) str; ``font`` (N,) str, the font of each image.
+``t`` int64 (N,); ``classes`` (15,) str; ``writer`` int64 (N,), the writer of each image.
 """
-
-from __future__ import annotations
 
 import argparse
 import functools
 import hashlib
 import json
+import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 CLASSES = tuple("アイウエオカキクケコサシスセソ")
-SPLIT_IDS = {"train": 0, "test": 1}
+SPLIT_IDS = {"train": 0, "test": 1, "holdout": 2}
 PER_CLASS = {
     "train": (200,) * 15,
     "test": (1300,) * 5 + (800,) * 10,
+    "holdout": (200,) * 15,
 }
-DEFAULT_SEED = 20250707
+# Few writers for training (as in a class), many for the test; ids never overlap between
+# splits: writer w of a split has id WRITER_ID_BASE[split] + w.
+WRITERS = {"train": 10, "test": 50, "holdout": 40}
+WRITER_ID_BASE = {"train": 0, "test": 100, "holdout": 200}
+WRITER_KEY, HABIT_KEY = 1000, 1001   # keep writer and habit generators apart from images
+DEFAULT_SEED = 20251202
 IMAGE_SIZE = 28
+SUPERSAMPLE = 2                       # render at 56 x 56, then average 2 x 2 blocks
+POINT_SPACING = 0.004                 # along a stroke, in units of the character's size
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+STROKES_FILE = HERE / "strokes.json"
 DEFAULT_OUTPUTS = {
     # the training set is package data of dlbasics (it travels in the wheel)
     "train": REPO_ROOT / "lib" / "dlbasics" / "data" / "katakana" / "katakana_train.npz",
     # The test set is for grading only: it must never live under data/ or notebooks/.
     "test": REPO_ROOT / "grading" / "katakana" / "katakana_test.npz",
 }
-DEFAULT_CHECKSUMS = REPO_ROOT / "data" / "katakana" / "checksums.json"
-INSTALL_SCRIPT = "data/katakana/install_fonts.sh"
-
-# An unassigned code point: every font answers it with its .notdef glyph (a box, or nothing),
-# so a katakana that renders identically to it is missing from the font.
-UNASSIGNED_CODEPOINT = "\u0378"
-
-# High-resolution working canvas: the glyph's longer side is scaled to GLYPH_SIZE pixels and
-# every distortion happens here, before one anti-aliased reduction to 28 x 28.
-CANVAS_SIZE = 144
-GLYPH_SIZE = 64
-
-# How much writers differ: the one place to make the data set easier or harder.
-# Canvas pixels are about 3.2 times smaller than 28 x 28 frame pixels.
-STROKE_WIDTH_RANGE = (4.0, 10.5)      # target stroke width, canvas pixels
-ROTATION_DEGREES = 8.0                # uniform in +-ROTATION_DEGREES
-SHEAR = 0.15                          # uniform in +-SHEAR
-LOG_ASPECT = 0.12                     # width / height multiplied by exp(uniform +-LOG_ASPECT)
-ELASTIC_MAX = 2.0                     # elastic displacement scale, canvas pixels
-BOX_RANGE = (17.0, 21.0)              # longer side of the character in the frame, pixels
-OFFSET = 1.0                          # centre of mass moved by up to +-OFFSET frame pixels
-BLUR_PROBABILITY, BLUR_SIGMA = 0.5, (0.4, 0.9)
-FAINT_PROBABILITY, FAINT_PEAK = 0.2, (0.45, 0.8)
-NOISE_PROBABILITY, NOISE_SIGMA = 0.3, (0.01, 0.06)
+DEFAULT_CHECKSUMS = HERE / "checksums.json"
+DEFAULT_SAMPLES = HERE / "samples.png"
+SAMPLES_PER_CLASS = 8
 
 
-class FontSpec(NamedTuple):
-    """One font face, standing for one "writer".
+@dataclass(frozen=True)
+class Family:
+    """How writers of one population differ: every range a writer's style is drawn from.
 
-    name -- label stored in the ``font`` array
-    package -- Debian package that installs it
-    paths -- candidate file paths, first existing one wins
-    licence -- licence of the font files (see /usr/share/doc/<package>/copyright)
-    style -- "handwriting", "brush" or "ordinary"
-    index -- face index inside a .ttc collection
+    Angles in degrees, lengths in units of the character's size unless they say px (pixels of
+    the 28 x 28 frame). (lo, hi) pairs are uniform ranges; single numbers are standard
+    deviations or maxima, as named.
     """
 
-    name: str
-    package: str
-    paths: tuple[str, ...]
-    licence: str
-    style: str
-    index: int = 0
+    slant: tuple[float, float] = (-0.30, 0.12)     # shear x += slant * y (negative: forward)
+    rotation: float = 6.0                          # writer's mean rotation, +- degrees
+    log_aspect: float = 0.15                       # width / height scaled by exp(+-)
+    box_px: tuple[float, float] = (15.0, 22.0)     # longer side of the character
+    offset_px: float = 2.0                         # writer's mean off-centre placement
+    pens: tuple[str, ...] = ("ballpoint", "felt", "brush")
+    pen_px: tuple[float, float] = (1.0, 3.0)       # pen width (diameter)
+    taper: tuple[float, float] = (0.0, 0.7)        # thinning at stroke ends (brush pens)
+    hook: float = 0.5                              # probability of a flick at stroke ends
+    wobble_px: tuple[float, float] = (0.0, 0.5)    # slow wavering of a stroke
+    tremor_px: tuple[float, float] = (0.0, 0.15)   # fast shaking
+    habit: tuple[float, float] = (0.01, 0.05)      # writer's own stroke placement per class
+    placement: tuple[float, float] = (0.005, 0.03) # day-to-day stroke placement error
+    length: tuple[float, float] = (0.02, 0.12)     # stroke length error (log scale)
+    rounding: tuple[float, float] = (0.0, 0.04)    # corner rounding (fast writing)
+    reverse: float = 0.05                          # probability to draw a stroke backwards
+    ink: tuple[float, float] = (0.55, 1.0)         # peak ink
+    fade: tuple[float, float] = (0.0, 0.35)        # ink lost along a stroke (pen drying)
+    noise: tuple[float, float] = (0.0, 0.04)       # paper noise, fraction of full scale
+    blur: tuple[float, float] = (0.0, 0.6)         # scan blur, px
+    jitter: float = 1.0                            # scale of each image's own variation
 
 
-_TT = "/usr/share/fonts/truetype/"
-_OT = "/usr/share/fonts/opentype/"
-
-TRAIN_FONTS = (
-    FontSpec("Klee One Regular", "fonts-klee", (_TT + "klee/KleeOne-Regular.ttf",),
-             "OFL-1.1", "handwriting"),
-    FontSpec("Kiloji", "fonts-kiloji", (_TT + "kiloji/kiloji.ttf",),
-             "BSD-3-Clause", "handwriting"),
-    FontSpec("Yozvox Yozfont (cute kana)", "fonts-yozvox-yozfont-cute",
-             (_TT + "yozvox-yozfont/YOzRC_.ttf",), "OFL-1.1", "handwriting"),
-    FontSpec("Kouzan Mouhitsu", "fonts-kouzan-mouhitsu",
-             (_TT + "kouzan-mouhitsu/kouzan-mouhitsu.ttf",), "public domain", "brush"),
-    FontSpec("Kouzan Brush Sousyo", "fonts-kouzan-mouhitsu",
-             (_TT + "kouzan-mouhitsu/KouzanBrushFontSousyo.ttf",), "public domain", "brush"),
-    FontSpec("Aoyagi Soseki", "fonts-aoyagi-soseki",
-             (_TT + "aoyagi-soseki/aoyagi-soseki.ttf",), "public domain", "brush"),
-    FontSpec("IPAex Gothic", "fonts-ipaexfont-gothic",
-             (_OT + "ipaexfont-gothic/ipaexg.ttf",), "IPA-1.0", "ordinary"),
-    FontSpec("IPA Mincho", "fonts-ipafont-mincho",
-             (_OT + "ipafont-mincho/ipam.ttf",), "IPA-1.0", "ordinary"),
-    FontSpec("Noto Sans CJK JP Regular", "fonts-noto-cjk",
-             (_OT + "noto/NotoSansCJK-Regular.ttc",), "OFL-1.1", "ordinary", index=0),
-    FontSpec("M+ 1 Regular", "fonts-mplus", (_OT + "mplus/Mplus1-Regular.otf",),
-             "OFL-1.1", "ordinary"),
-    FontSpec("Motoya L Cedar", "fonts-motoya-l-cedar", (_TT + "motoya-l-cedar/MTLc3m.ttf",),
-             "Apache-2.0", "ordinary"),
-    FontSpec("Sawarabi Mincho", "fonts-sawarabi-mincho",
-             (_TT + "sawarabi-mincho/sawarabi-mincho-medium.ttf",), "OFL-1.1 or CC-BY-SA-3.0",
-             "ordinary"),
-    FontSpec("Konatu", "fonts-konatu", (_TT + "konatu/Konatu.ttf",), "MIT", "ordinary"),
-    FontSpec("Dejima Mincho", "fonts-dejima-mincho",
-             (_TT + "dejima-mincho/dejima-mincho-r227.ttf",), "MIT", "ordinary"),
+TRAIN_FAMILY = Family()
+# Unlike any training writer: stronger and both-way slant, more rotation, wobble, tremor and
+# habits, sizes and positions beyond the training range, thicker and thinner pens, a pencil.
+HOLDOUT_FAMILY = Family(
+    slant=(-0.45, 0.25), rotation=10.0, log_aspect=0.22, box_px=(13.0, 24.0), offset_px=3.0,
+    pens=("ballpoint", "felt", "brush", "pencil"), pen_px=(0.8, 3.4), taper=(0.0, 0.85),
+    hook=0.7, wobble_px=(0.1, 0.6), tremor_px=(0.02, 0.2), habit=(0.02, 0.055),
+    placement=(0.015, 0.04), length=(0.04, 0.15), rounding=(0.0, 0.05), reverse=0.15,
+    ink=(0.45, 1.0), fade=(0.0, 0.45), noise=(0.0, 0.05), blur=(0.0, 0.7), jitter=1.15,
 )
-
-TEST_FONTS = (
-    FontSpec("Seto", "fonts-seto", (_TT + "seto/setofont.ttf",), "OFL-1.1", "handwriting"),
-    FontSpec("Yusei Magic", "fonts-yusei-magic", (_TT + "yusei-magic/YuseiMagic-Regular.ttf",),
-             "OFL-1.1", "handwriting"),
-    FontSpec("Yozvox Yozfont (standard kana)", "fonts-yozvox-yozfont-standard-kana",
-             (_TT + "yozvox-yozfont/YOzRS_.ttf",), "OFL-1.1", "handwriting"),
-    FontSpec("Aoyagi Kouzan T", "fonts-aoyagi-kouzan-t",
-             (_TT + "aoyagi-kouzan-t/AoyagiKouzanT.ttf",), "public domain", "brush"),
-    FontSpec("Ume Gothic O5", "fonts-horai-umefont", (_TT + "horai-umefont/ume-tgo5.ttf",),
-             "UmeFont licence (free use, copy, redistribution)", "ordinary"),
-    FontSpec("Motoya L Maruberi", "fonts-motoya-l-maruberi",
-             (_TT + "motoya-l-maruberi/MTLmr3m.ttf",), "Apache-2.0", "ordinary"),
-    FontSpec("Sawarabi Gothic", "fonts-sawarabi-gothic",
-             (_TT + "sawarabi-gothic/sawarabi-gothic-medium.ttf",), "CC-BY-3.0", "ordinary"),
-    FontSpec("Hanazono Mincho A", "fonts-hanazono", (_TT + "hanazono/HanaMinA.ttf",),
-             "OFL-1.1 or Hanazono Font License", "ordinary"),
-    FontSpec("Noto Serif CJK JP Regular", "fonts-noto-cjk",
-             (_OT + "noto/NotoSerifCJK-Regular.ttc",), "OFL-1.1", "ordinary", index=0),
-)
-
-FONTS = {"train": TRAIN_FONTS, "test": TEST_FONTS}
+FAMILIES = {"train": TRAIN_FAMILY, "test": TRAIN_FAMILY, "holdout": HOLDOUT_FAMILY}
 
 
-# --------------------------------------------------------------------------- fonts
+# --------------------------------------------------------------------------- strokes
 
 
-def required_packages() -> list[str]:
-    """Debian packages holding every font of both splits, sorted, without duplicates."""
-    return sorted({spec.package for specs in FONTS.values() for spec in specs})
+def _cubic_points(p0, c1, c2, p3, steps=24):
+    s = np.linspace(0.0, 1.0, steps)[:, None]
+    return ((1 - s) ** 3 * p0 + 3 * (1 - s) ** 2 * s * c1 + 3 * (1 - s) * s ** 2 * c2
+            + s ** 3 * p3)
 
 
-def find_font_file(spec: FontSpec) -> Path:
-    """Path of the font file; FileNotFoundError naming the Debian package if none exists."""
-    for candidate in spec.paths:
-        path = Path(candidate)
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        f"font {spec.name!r} not found (looked for {', '.join(spec.paths)}); "
-        f"install the Debian package {spec.package} (bash {INSTALL_SCRIPT} installs them all)"
+def parse_path(d):
+    """Points along an SVG path made of M, C, S commands (absolute or relative): (K, 2)."""
+    tokens = re.findall(r"[MmCcSs]|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", d)
+    pieces, current, reflect, i = [], np.zeros(2), None, 0
+    command = None
+    while i < len(tokens):
+        if tokens[i].isalpha():
+            command, i = tokens[i], i + 1
+        count = {"m": 2, "c": 6, "s": 4}[command.lower()]
+        values = np.array(tokens[i:i + count], dtype=np.float64).reshape(-1, 2)
+        i += count
+        if command.islower():
+            values = values + current
+        if command in "Mm":
+            current, reflect = values[0], None
+            pieces.append(current[None, :])
+            continue
+        if command in "Cc":
+            c1, c2, end = values
+        else:
+            c1 = 2 * current - reflect if reflect is not None else current
+            c2, end = values
+        pieces.append(_cubic_points(current, c1, c2, end)[1:])
+        current, reflect = end, c2
+    return np.concatenate(pieces)
+
+
+def resample(points, spacing):
+    """Points at equal arc-length spacing along a polyline (first and last kept)."""
+    step = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    arc = np.concatenate([[0.0], np.cumsum(step)])
+    count = max(int(np.ceil(arc[-1] / spacing)) + 1, 2)
+    where = np.linspace(0.0, arc[-1], count)
+    return np.stack([np.interp(where, arc, points[:, k]) for k in range(2)], axis=1)
+
+
+@functools.lru_cache(maxsize=None)
+def glyph_strokes(char):
+    """The character's strokes in writing order, centred, longer side 1: tuple of (K, 2)."""
+    document = json.loads(STROKES_FILE.read_text(encoding="utf-8"))
+    strokes = [parse_path(d) for d in document["strokes"][char]]
+    every = np.concatenate(strokes)
+    low, high = every.min(axis=0), every.max(axis=0)
+    centre, size = (low + high) / 2, (high - low).max()
+    result = tuple(resample((s - centre) / size, POINT_SPACING) for s in strokes)
+    for stroke in result:
+        stroke.setflags(write=False)
+    return result
+
+
+# --------------------------------------------------------------------------- writers
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One simulated writer's style (drawn once per writer from a Family)."""
+
+    slant: float
+    rotation: float
+    log_aspect: float
+    box_px: float
+    offset: tuple[float, float]
+    pen: str
+    pen_px: float
+    taper: float
+    hook: float
+    wobble_px: float
+    tremor_px: float
+    habit: float
+    placement: float
+    length: float
+    rounding: float
+    reverse: float
+    ink: float
+    fade: float
+    noise: float
+    blur: float
+    jitter: float
+
+
+def draw_writer(family, rng):
+    """A writer's style from a family of writers."""
+    def u(pair):
+        return float(rng.uniform(*pair))
+
+    return Writer(
+        slant=u(family.slant), rotation=u((-family.rotation, family.rotation)),
+        log_aspect=u((-family.log_aspect, family.log_aspect)), box_px=u(family.box_px),
+        offset=tuple(rng.uniform(-family.offset_px, family.offset_px, size=2).tolist()),
+        pen=str(rng.choice(family.pens)), pen_px=u(family.pen_px), taper=u(family.taper),
+        hook=float(rng.random() < family.hook), wobble_px=u(family.wobble_px),
+        tremor_px=u(family.tremor_px), habit=u(family.habit), placement=u(family.placement),
+        length=u(family.length), rounding=u(family.rounding), reverse=family.reverse,
+        ink=u(family.ink), fade=u(family.fade), noise=u(family.noise), blur=u(family.blur),
+        jitter=family.jitter,
     )
 
 
-def missing_packages(splits=("train", "test")) -> list[str]:
-    """Debian packages whose font files are absent, for the given splits."""
-    missing = set()
-    for split in splits:
-        for spec in FONTS[split]:
-            if not any(Path(p).is_file() for p in spec.paths):
-                missing.add(spec.package)
-    return sorted(missing)
-
-
 @functools.lru_cache(maxsize=None)
-def _load_font(spec: FontSpec, size: int) -> ImageFont.FreeTypeFont:
-    # The basic layout engine: single characters need no shaping, and the output then does
-    # not depend on whether libraqm happens to be installed.
-    return ImageFont.truetype(str(find_font_file(spec)), size, index=spec.index,
-                              layout_engine=ImageFont.Layout.BASIC)
+def writer_style(split, seed, writer):
+    return draw_writer(FAMILIES[split], np.random.default_rng([seed, SPLIT_IDS[split],
+                                                                WRITER_KEY, writer]))
 
 
-def _draw(spec: FontSpec, text: str, size: int) -> np.ndarray:
-    """Render text centred on a square canvas of 2 * size pixels: float32 in [0, 1]."""
-    image = Image.new("L", (2 * size, 2 * size), 0)
-    ImageDraw.Draw(image).text((size, size), text, font=_load_font(spec, size),
-                               fill=255, anchor="mm")
-    return np.asarray(image, dtype=np.float32) / 255.0
+def stroke_moves(rng, count, size):
+    """Per-stroke translation (count, 2), rotation (count,) and log-scale (count,)."""
+    return (rng.normal(0, size, (count, 2)), rng.normal(0, 2.5 * size, count),
+            rng.normal(0, 2.0 * size, count))
 
 
-def check_font(spec: FontSpec) -> None:
-    """Raise ValueError unless the font draws each of the 15 katakana as a real glyph."""
-    notdef = _draw(spec, UNASSIGNED_CODEPOINT, GLYPH_SIZE)
-    for char in CLASSES:
-        glyph = _draw(spec, char, GLYPH_SIZE)
-        if (glyph > 0.5).sum() < 50:
-            raise ValueError(f"font {spec.name!r} draws {char!r} as (almost) nothing")
-        if np.array_equal(glyph, notdef):
-            raise ValueError(f"font {spec.name!r} lacks {char!r} (draws the .notdef glyph)")
+def move_strokes(strokes, moves):
+    """Translate, rotate and scale each stroke about its own centre."""
+    shifts, angles, log_scales = moves
+    moved = []
+    for stroke, shift, angle, log_scale in zip(strokes, shifts, angles, log_scales):
+        centre = stroke.mean(axis=0)
+        cos, sin = np.cos(angle), np.sin(angle)
+        turn = np.array([[cos, -sin], [sin, cos]]) * np.exp(log_scale)
+        moved.append((stroke - centre) @ turn.T + centre + shift)
+    return moved
 
 
-@functools.lru_cache(maxsize=None)
-def base_glyph(spec: FontSpec, char: str) -> np.ndarray:
-    """The undistorted glyph, its longer side about GLYPH_SIZE pixels, centred on the canvas.
-
-    Fonts leave very different margins around kana, so the point size is chosen from a first
-    rendering to give every font the same glyph size.
-    Returns float32 (CANVAS_SIZE, CANVAS_SIZE), ink 1 on background 0 (treat as read-only).
-    """
-    size = GLYPH_SIZE
-    for _ in range(2):
-        drawn = _draw(spec, char, size)
-        rows, cols = np.nonzero(drawn > 0.5)
-        extent = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
-        size = int(round(size * GLYPH_SIZE / extent))
-    drawn = _draw(spec, char, size)
-    rows, cols = np.nonzero(drawn > 0.0)
-    crop = drawn[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    glyph = np.zeros((CANVAS_SIZE, CANVAS_SIZE), dtype=np.float32)
-    top = (CANVAS_SIZE - crop.shape[0]) // 2
-    left = (CANVAS_SIZE - crop.shape[1]) // 2
-    glyph[top:top + crop.shape[0], left:left + crop.shape[1]] = crop
-    glyph.setflags(write=False)
-    return glyph
+def change_length(stroke, start, end):
+    """Trim (positive) or extend (negative) a stroke at either end, in units of its length."""
+    n = len(stroke)
+    where = np.linspace(start, 1.0 - end, n) * (n - 1)
+    inside = np.clip(where, 0, n - 1)
+    base = np.stack([np.interp(inside, np.arange(n), stroke[:, k]) for k in range(2)], axis=1)
+    head = stroke[1] - stroke[0]
+    tail = stroke[-1] - stroke[-2]
+    base += np.minimum(where, 0)[:, None] * head + np.maximum(where - (n - 1), 0)[:, None] * tail
+    return base
 
 
-# --------------------------------------------------------------------------- distortions
+def round_corners(stroke, width):
+    """Moving average over width (units of the character) with ends held: fast writing."""
+    k = int(width / POINT_SPACING)
+    if k < 2 or len(stroke) < 3:
+        return stroke
+    padded = np.concatenate([np.repeat(stroke[:1], k, 0), stroke, np.repeat(stroke[-1:], k, 0)])
+    kernel = np.ones(2 * k + 1) / (2 * k + 1)
+    return np.stack([np.convolve(padded[:, j], kernel, mode="valid") for j in range(2)], axis=1)
 
 
-def stroke_width(ink: np.ndarray) -> float:
-    """Mean stroke width of a glyph in pixels, estimated as 2 * area / boundary length."""
-    mask = ink > 0.5
-    inner = mask.copy()
-    inner[1:, :] &= mask[:-1, :]
-    inner[:-1, :] &= mask[1:, :]
-    inner[:, 1:] &= mask[:, :-1]
-    inner[:, :-1] &= mask[:, 1:]
-    boundary = max(int(mask.sum() - inner.sum()), 1)
-    return 2.0 * mask.sum() / boundary
+# --------------------------------------------------------------------------- drawing
 
 
-def set_stroke_width(glyph: np.ndarray, target_width: float) -> np.ndarray:
-    """Thicken (MaxFilter) or thin (MinFilter) the strokes towards target_width pixels."""
-    steps = int(round((target_width - stroke_width(glyph)) / 2.0))
-    if steps == 0:
-        return glyph
-    image = Image.fromarray(glyph)
-    if steps > 0:
-        return np.asarray(image.filter(ImageFilter.MaxFilter(2 * steps + 1)))
-    thinned = np.asarray(image.filter(ImageFilter.MinFilter(2 * min(-steps, 2) + 1)))
-    # Thin brush strokes would vanish: keep the glyph as it is rather than lose a stroke.
-    if (thinned > 0.5).sum() < 0.6 * (glyph > 0.5).sum():
-        return glyph
-    return thinned
+def pen_profile(writer, count, hooked, rng):
+    """Width factor and ink factor at each of count points of a stroke, in drawing order."""
+    s = np.linspace(0.0, 1.0, count)
+    pressure = 1.0 + 0.15 * np.sin(2 * np.pi * (rng.uniform(0.5, 1.5) * s + rng.random()))
+    width = np.ones(count)
+    ink = np.ones(count)
+    if writer.pen == "brush":
+        attack = np.clip(s / 0.15, 0.0, 1.0)
+        release = np.clip((1.0 - s) / (0.35 if hooked else 0.2), 0.0, 1.0)
+        width = (1.0 - writer.taper) + writer.taper * np.minimum(attack, release) ** 0.7
+        width = width * pressure
+    elif writer.pen == "ballpoint":
+        ink = 0.75 + 0.25 * pressure
+    elif writer.pen == "pencil":
+        ink = rng.uniform(0.55, 1.0, count) * (0.8 + 0.2 * pressure)
+    else:  # felt pen: even width, a small blot where the pen rests at the start
+        width = 1.0 + 0.25 * np.exp(-s / 0.03)
+    ink = ink * (1.0 - writer.fade * s * rng.uniform(0.5, 1.5))
+    return width, ink
 
 
-def _smooth_field(rng: np.random.Generator, grid: int, amplitude: float) -> np.ndarray:
-    """A smooth random displacement field: normal noise on a coarse grid, bicubic upsampling."""
-    coarse = rng.normal(0.0, amplitude, size=(grid, grid)).astype(np.float32)
-    field = Image.fromarray(coarse).resize((CANVAS_SIZE, CANVAS_SIZE), Image.Resampling.BICUBIC)
-    return np.asarray(field, dtype=np.float64)
+def add_hook(stroke, rng):
+    """A short flick at the end of a stroke (hane), bent away from its direction."""
+    tail = stroke[-1] - stroke[-min(6, len(stroke))]
+    angle = np.arctan2(tail[1], tail[0]) + rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 2.2)
+    length = rng.uniform(0.03, 0.08)
+    steps = np.arange(1, int(length / POINT_SPACING) + 1)[:, None] * POINT_SPACING
+    return np.concatenate([stroke, stroke[-1] + steps * [np.cos(angle), np.sin(angle)]])
 
 
-def warp(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Random affine (rotation, shear, aspect) plus elastic distortion, bilinear resampling."""
-    angle = np.deg2rad(rng.uniform(-ROTATION_DEGREES, ROTATION_DEGREES))
-    shear = rng.uniform(-SHEAR, SHEAR)
-    aspect = np.exp(rng.uniform(-LOG_ASPECT, LOG_ASPECT))
+def waver(points, writer, jitter, rng):
+    """Displace a stroke (frame px) across its direction: slow wobble plus fast tremor."""
+    count = len(points)
+    if count < 3:
+        return points
+    s = np.linspace(0.0, 1.0, count)
+    slow = sum(rng.normal(0, 1) * np.sin(2 * np.pi * (rng.uniform(0.5, 2.5) * s + rng.random()))
+               for _ in range(2))
+    fast = np.convolve(rng.normal(0, 1, count + 8), np.ones(9) / 3.0, mode="valid")
+    shift = writer.wobble_px * jitter * slow / 1.4 + writer.tremor_px * fast
+    direction = np.gradient(points, axis=0)
+    normal = np.stack([-direction[:, 1], direction[:, 0]], axis=1)
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
+    return points + shift[:, None] * normal
+
+
+def shape_strokes(class_id, writer, habit_rng, rng):
+    """The writer's strokes for one image, in units of the character: list of (K, 2)."""
+    strokes = glyph_strokes(CLASSES[class_id])
+    count, jitter = len(strokes), writer.jitter
+    strokes = move_strokes(strokes, stroke_moves(habit_rng, count, writer.habit))
+    strokes = move_strokes(strokes, stroke_moves(rng, count, writer.placement * jitter))
+    strokes = [change_length(s, *rng.normal(0, writer.length * jitter, 2)) for s in strokes]
+    strokes = [round_corners(s, writer.rounding * rng.uniform(0.5, 1.5)) for s in strokes]
+    slant = writer.slant + rng.normal(0, 0.05 * jitter)
+    angle = np.deg2rad(writer.rotation + rng.normal(0, 3.0 * jitter))
+    aspect = np.exp(writer.log_aspect + rng.normal(0, 0.05 * jitter))
     cos, sin = np.cos(angle), np.sin(angle)
-    forward = (np.array([[cos, -sin], [sin, cos]])
-               @ np.array([[1.0, shear], [0.0, 1.0]])
-               @ np.diag([aspect, 1.0 / aspect]))
-    inverse = np.linalg.inv(forward)
-    elastic_amplitude = rng.uniform(0.0, ELASTIC_MAX)
-    dx = _smooth_field(rng, 5, elastic_amplitude)
-    dy = _smooth_field(rng, 5, elastic_amplitude)
-
-    centre = (CANVAS_SIZE - 1) / 2.0
-    yy, xx = np.mgrid[0:CANVAS_SIZE, 0:CANVAS_SIZE].astype(np.float64) - centre
-    src_x = inverse[0, 0] * xx + inverse[0, 1] * yy + centre + dx
-    src_y = inverse[1, 0] * xx + inverse[1, 1] * yy + centre + dy
-    return bilinear_sample(glyph, src_x, src_y)
+    matrix = (np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, slant], [0.0, 1.0]])
+              @ np.diag([aspect, 1.0 / aspect]))
+    return [s @ matrix.T for s in strokes]
 
 
-def bilinear_sample(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Sample image (H, W) at float coordinates x, y (same shape); zero outside."""
-    height, width = image.shape
-    padded = np.pad(image.astype(np.float64), 1)
-    x = np.clip(x + 1.0, 0.0, width + 0.999)
-    y = np.clip(y + 1.0, 0.0, height + 0.999)
-    x0 = np.floor(x).astype(np.int64)
-    y0 = np.floor(y).astype(np.int64)
-    fx, fy = x - x0, y - y0
-    top = padded[y0, x0] * (1 - fx) + padded[y0, x0 + 1] * fx
-    bottom = padded[y0 + 1, x0] * (1 - fx) + padded[y0 + 1, x0 + 1] * fx
-    return top * (1 - fy) + bottom * fy
+def place(strokes, writer, rng):
+    """Scale and move the strokes into the 28 x 28 frame (px), keeping them inside it."""
+    every = np.concatenate(strokes)
+    low, high = every.min(axis=0), every.max(axis=0)
+    scale = writer.box_px * np.exp(rng.normal(0, 0.06 * writer.jitter)) / (high - low).max()
+    centre = IMAGE_SIZE / 2 + np.array(writer.offset) + rng.normal(0, 0.7 * writer.jitter, 2)
+    half = (high - low) * scale / 2
+    margin = writer.pen_px + 0.5
+    centre = np.clip(centre, margin + half, IMAGE_SIZE - margin - half)
+    return [(s - (low + high) / 2) * scale + centre for s in strokes]
 
 
-def gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
+def render(strokes, radii, inks):
+    """Ink coverage of round-pen strokes: float (28, 28) in [0, 1].
+
+    Every point of a stroke stamps a disc of its radius (px) with anti-aliased edges; where
+    strokes cross, the darker one wins. Rendered at SUPERSAMPLE x resolution, then averaged.
+    """
+    points, radius, ink = (np.concatenate(a) for a in (strokes, radii, inks))
+    size = IMAGE_SIZE * SUPERSAMPLE
+    centres = (np.arange(size) + 0.5) / SUPERSAMPLE
+    canvas = np.zeros((size, size))
+    for start in range(0, len(points), 256):
+        p, r, k = (a[start:start + 256] for a in (points, radius, ink))
+        dy = (centres[:, None] - p[None, :, 1]) ** 2
+        dx = (centres[:, None] - p[None, :, 0]) ** 2
+        distance = np.sqrt(dy[:, None, :] + dx[None, :, :])
+        cover = np.clip((r - distance) * SUPERSAMPLE + 0.5, 0.0, 1.0) * k
+        canvas = np.maximum(canvas, cover.max(axis=2))
+    return canvas.reshape(IMAGE_SIZE, SUPERSAMPLE, IMAGE_SIZE, SUPERSAMPLE).mean(axis=(1, 3))
+
+
+def gaussian_blur(image, sigma):
     """Separable Gaussian blur with a 5-tap kernel (zero padding)."""
     taps = np.arange(-2, 3, dtype=np.float64)
     kernel = np.exp(-0.5 * (taps / sigma) ** 2)
@@ -315,98 +373,81 @@ def gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
     return sum(k * rows[i:i + image.shape[0], :] for i, k in enumerate(kernel))
 
 
-def fit_into_frame(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Crop the ink, scale its longer side to 16-22 px and place it off-centre in 28 x 28."""
-    rows, cols = np.nonzero(ink > 0.05)
-    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    box = rng.uniform(*BOX_RANGE)
-    scale = box / max(crop.shape)
-    height = max(1, int(round(crop.shape[0] * scale)))
-    width = max(1, int(round(crop.shape[1] * scale)))
-    small = Image.fromarray(crop.astype(np.float32)).resize((width, height),
-                                                              Image.Resampling.BOX)
-    small = np.clip(np.asarray(small, dtype=np.float64), 0.0, 1.0)
-
-    # Centre of mass at the frame's centre (as MNIST does), then a random offset.
-    mass = small.sum()
-    centre_y = (small.sum(axis=1) @ np.arange(height)) / mass
-    centre_x = (small.sum(axis=0) @ np.arange(width)) / mass
-    offset_y, offset_x = rng.uniform(-OFFSET, OFFSET, size=2)
-    top = int(round(IMAGE_SIZE / 2 - 0.5 + offset_y - centre_y))
-    left = int(round(IMAGE_SIZE / 2 - 0.5 + offset_x - centre_x))
-    top = min(max(top, 0), IMAGE_SIZE - height)
-    left = min(max(left, 0), IMAGE_SIZE - width)
-    frame = np.zeros((IMAGE_SIZE, IMAGE_SIZE))
-    frame[top:top + height, left:left + width] = small
-    return frame
-
-
-def make_image(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One distorted 28 x 28 image from a base glyph.
-
-    glyph -- float (CANVAS_SIZE, CANVAS_SIZE) in [0, 1], from base_glyph
-    rng -- this image's own generator
-    Returns uint8 (28, 28), ink bright on a dark background.
-    """
-    # Target stroke width on the canvas; the frame is about 3.2x smaller (1.3-3.3 px there).
-    ink = set_stroke_width(glyph, rng.uniform(*STROKE_WIDTH_RANGE))
-    ink = warp(ink, rng)
-    frame = fit_into_frame(ink, rng)
-    if rng.random() < BLUR_PROBABILITY:
-        frame = gaussian_blur(frame, rng.uniform(*BLUR_SIGMA))
-    # Strokes reach full ink, as pen strokes in MNIST do; some writers press lightly.
-    frame = np.clip(frame / max(np.percentile(frame[frame > 0.05], 90), 0.2), 0.0, 1.0)
-    faint = rng.random() < FAINT_PROBABILITY
-    peak = rng.uniform(*FAINT_PEAK) if faint else rng.uniform(0.9, 1.0)
-    frame *= peak
-    if rng.random() < NOISE_PROBABILITY:
-        frame += rng.normal(0.0, rng.uniform(*NOISE_SIGMA), size=frame.shape)
+def make_image(class_id, writer, habit_rng, rng):
+    """One 28 x 28 image of class class_id written by writer: uint8, ink bright on dark."""
+    strokes = shape_strokes(class_id, writer, habit_rng, rng)
+    hooked = [bool(writer.hook) and rng.random() < 0.35 for _ in strokes]
+    strokes = [add_hook(s, rng) if h else s for s, h in zip(strokes, hooked)]
+    backwards = rng.random(len(strokes)) < writer.reverse
+    strokes = [s[::-1] if b else s for s, b in zip(strokes, backwards)]
+    strokes = [waver(s, writer, writer.jitter, rng) for s in place(strokes, writer, rng)]
+    pen = writer.pen_px * np.exp(rng.normal(0, 0.08))
+    radii, inks = [], []
+    for stroke, hook in zip(strokes, hooked):
+        width, ink = pen_profile(writer, len(stroke), hook, rng)
+        radii.append(np.maximum(pen * width / 2, 0.3))
+        inks.append(ink)
+    frame = render(strokes, radii, inks)
+    if writer.blur > 0.15:
+        frame = gaussian_blur(frame, writer.blur * rng.uniform(0.7, 1.3))
+    # A scanner levels the page: the darkest strokes reach the writer's ink level.
+    frame *= writer.ink * rng.uniform(0.9, 1.0) / max(np.percentile(frame, 99.5), 0.2)
+    if writer.pen == "pencil":
+        frame *= rng.uniform(0.7, 1.0, frame.shape)
+    frame += rng.normal(0.0, writer.noise, frame.shape)
     return np.rint(np.clip(frame, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 # --------------------------------------------------------------------------- data set
 
 
-def generate_split(split: str, seed: int = DEFAULT_SEED,
-                   per_class_limit: int | None = None) -> dict[str, np.ndarray]:
-    """Generate one split.
+def generate_split(split, seed=DEFAULT_SEED, per_class_limit=None):
+    """Generate one split ("train", "test" or "holdout").
 
-    split -- "train" or "test"
     seed -- base seed; image i of class c uses default_rng([seed, split_id, c, i])
     per_class_limit -- if given, only the first per_class_limit images of each class
-    Returns dict with x uint8 (N, 1, 28, 28), t int64 (N,), classes (15,) str, font (N,) str,
-    ordered by class, then index.
+    Returns dict with x uint8 (N, 1, 28, 28), t int64 (N,), classes (15,) str, writer int64
+    (N,), ordered by class, then index. Writers take turns (image i has writer i mod the
+    number of writers), so every writer writes every class about equally often.
     """
     split_id = SPLIT_IDS[split]
-    fonts = FONTS[split]
-    for spec in fonts:
-        check_font(spec)
-    images, labels, font_names = [], [], []
-    for class_id, char in enumerate(CLASSES):
+    images, labels, writers = [], [], []
+    for class_id in range(len(CLASSES)):
         count = PER_CLASS[split][class_id]
         if per_class_limit is not None:
             count = min(count, per_class_limit)
         for index in range(count):
-            # Fonts take turns, so every font is used evenly, also in a small subset.
-            spec = fonts[index % len(fonts)]
+            writer = index % WRITERS[split]
+            habit_rng = np.random.default_rng([seed, split_id, HABIT_KEY, writer, class_id])
             rng = np.random.default_rng([seed, split_id, class_id, index])
-            images.append(make_image(base_glyph(spec, char), rng))
+            images.append(make_image(class_id, writer_style(split, seed, writer),
+                                     habit_rng, rng))
             labels.append(class_id)
-            font_names.append(spec.name)
+            writers.append(WRITER_ID_BASE[split] + writer)
     return {
         "x": np.stack(images)[:, np.newaxis, :, :],
         "t": np.array(labels, dtype=np.int64),
         "classes": np.array(CLASSES),
-        "font": np.array(font_names),
+        "writer": np.array(writers, dtype=np.int64),
     }
 
 
-def array_checksum(x: np.ndarray, t: np.ndarray) -> str:
+def array_checksum(x, t):
     """sha256 of the image and label bytes (zip timestamps make file hashes unstable)."""
     return hashlib.sha256(x.tobytes() + t.tobytes()).hexdigest()
 
 
-def main(argv: list[str] | None = None) -> None:
+def write_samples(arrays, path, per_class=SAMPLES_PER_CLASS, zoom=3):
+    """A PNG of the first per_class images of each class: one row per class, ink dark."""
+    from matplotlib.image import imsave  # only here: the generator itself needs NumPy only
+
+    rows = [arrays["x"][arrays["t"] == c][:per_class, 0] for c in range(len(CLASSES))]
+    grid = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
+    grid = np.kron(255 - grid, np.ones((zoom, zoom), dtype=np.uint8))
+    imsave(path, grid, cmap="gray", vmin=0, vmax=255)
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--train-out", type=Path, default=DEFAULT_OUTPUTS["train"])
@@ -417,11 +458,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-class-limit", type=int, default=None,
                         help="only the first K images of each class (a quick subset)")
     args = parser.parse_args(argv)
-
-    missing = missing_packages()
-    if missing:
-        parser.error(f"fonts missing; install Debian packages {' '.join(missing)} "
-                     f"(bash {INSTALL_SCRIPT})")
+    if args.per_class_limit is not None and args.per_class_limit < 1:
+        parser.error("--per-class-limit must be at least 1")
     checksums_out = args.checksums_out
     if checksums_out is None and args.per_class_limit is None:
         checksums_out = DEFAULT_CHECKSUMS
@@ -436,6 +474,9 @@ def main(argv: list[str] | None = None) -> None:
                             "sha256": array_checksum(arrays["x"], arrays["t"])}
         print(f"{split}: {len(arrays['t'])} images in {time.perf_counter() - start:.1f} s "
               f"-> {out} ({out.stat().st_size / 1e6:.2f} MB)")
+        if split == "train" and args.per_class_limit is None:
+            write_samples(arrays, DEFAULT_SAMPLES)
+            print(f"samples -> {DEFAULT_SAMPLES}")
     if checksums_out is not None:
         checksums_out.write_text(json.dumps(checksums, indent=2) + "\n", encoding="utf-8")
         print(f"checksums -> {checksums_out}")

@@ -488,28 +488,35 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None,
 # --------------------------------------------------------------------------------------------
 
 
-def load_katakana(normalize=False, flatten=False, one_hot_label=False, data_dir=None):
+def load_katakana(normalize=False, flatten=False, one_hot_label=False, data_dir=None,
+                  return_groups=False):
     """Load the training set of the course's 15-class handwritten katakana data set.
 
     Reads ``katakana_train.npz`` from ``data_dir`` (default ``<data dir>/katakana/``), written
     by ``data/katakana/make_katakana.py``. Its keys: ``x`` uint8 (N, 1, 28, 28), ``t`` int64
-    (N,) and ``classes``, the class characters (``KATAKANA_CLASSES``). Only the training set
-    is returned: the test set is kept for grading. Note the defaults differ from the other
-    loaders: raw uint8 images of shape (N, 1, 28, 28).
+    (N,), ``classes``, the class characters (``KATAKANA_CLASSES``), and ``writer`` int64 (N,),
+    the simulated writer of each image. Only the training set is returned: the test set
+    (other writers) is kept for grading. Note the defaults differ from the other loaders: raw
+    uint8 images of shape (N, 1, 28, 28).
 
     Inputs:
     - normalize: if True, images are float32 in [0, 1]; else uint8 in 0..255.
     - flatten: if True, images have shape (N, 784); else (N, 1, 28, 28).
     - one_hot_label: if True, labels are float32 one-hot (N, 15); else int64 (N,).
     - data_dir: folder holding katakana_train.npz; None means ``<data dir>/katakana``.
+    - return_groups: if True, also return the writer ids, for cross-validation grouped by
+      writer (``sklearn.model_selection.GroupKFold().split(x, t, groups)``).
 
-    Returns a tuple ``(x_train, t_train)``:
+    Returns a tuple ``(x_train, t_train)``, or ``(x_train, t_train, groups)`` with
+    return_groups:
     - x_train: (N, 1, 28, 28) or (N, 784).
     - t_train: (N,) or (N, 15); label ``k`` is the character ``KATAKANA_CLASSES[k]``.
+    - groups: int64 (N,), the writer of each image (a copy; images of one writer share it).
 
     Raises:
     - FileNotFoundError naming the missing file and the script that makes it.
-    - ValueError if the file lacks one of the keys x, t, classes.
+    - ValueError if the file lacks one of the keys x, t, classes (or writer, with
+      return_groups), or the writer ids do not match the images in number.
     """
     directory = Path(data_dir) if data_dir is not None else get_data_dir() / "katakana"
     path = directory / "katakana_train.npz"
@@ -522,9 +529,19 @@ def load_katakana(normalize=False, flatten=False, one_hot_label=False, data_dir=
         missing = {"x", "t", "classes"} - set(archive.files)
         if missing:
             raise ValueError(f"{path.name}: missing keys {sorted(missing)}")
+        if return_groups and "writer" not in archive.files:
+            raise ValueError(f"{path.name}: no key 'writer' (writer ids); regenerate it with "
+                             f"python {KATAKANA_GENERATOR}")
         images, labels, classes = archive["x"], archive["t"], archive["classes"]
+        groups = np.array(archive["writer"], dtype=np.int64) if return_groups else None
     # ``classes`` is an array of characters, or a single string saved as a 0-d array.
     num_classes = len(str(classes)) if classes.ndim == 0 else len(classes)
-    return _to_book_format(images, labels, normalize=normalize, flatten=flatten,
+    x, t = _to_book_format(images, labels, normalize=normalize, flatten=flatten,
                            one_hot_label=one_hot_label, num_classes=num_classes,
                            max_value=255)
+    if not return_groups:
+        return x, t
+    if groups.shape != (len(x),):
+        raise ValueError(f"{path.name}: 'writer' has shape {groups.shape}, expected "
+                         f"({len(x)},), one id per image")
+    return x, t, groups

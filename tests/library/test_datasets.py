@@ -553,3 +553,42 @@ def test_katakana_missing_key(tmp_path):
     write_katakana(tmp_path, classes=None)
     with pytest.raises(ValueError, match="classes"):
         datasets.load_katakana(data_dir=tmp_path)
+
+
+def test_katakana_return_groups_gives_the_writer_of_each_image(tmp_path):
+    writers = np.array([7, 7, 3, 3, 9, 9, 3, 7, 9, 3], dtype=np.int64)
+    content = write_katakana(tmp_path, num=10, writer=writers)
+    x_train, t_train, groups = datasets.load_katakana(flatten=True, data_dir=tmp_path,
+                                                      return_groups=True)
+    assert x_train.shape == (10, 784)
+    np.testing.assert_array_equal(t_train, content["t"])
+    assert groups.dtype == np.int64
+    np.testing.assert_array_equal(groups, writers)
+    # Without the flag the call keeps its two-value shape.
+    assert len(datasets.load_katakana(data_dir=tmp_path)) == 2
+
+
+def test_katakana_groups_split_by_writer_with_group_kfold(tmp_path):
+    from sklearn.model_selection import GroupKFold
+
+    writers = np.repeat(np.arange(5, dtype=np.int64), 6)
+    write_katakana(tmp_path, num=30, writer=writers)
+    x_train, t_train, groups = datasets.load_katakana(data_dir=tmp_path, return_groups=True)
+    for train_rows, test_rows in GroupKFold(n_splits=5).split(x_train, t_train, groups):
+        assert not set(groups[train_rows]) & set(groups[test_rows])
+        assert len(set(groups[test_rows])) == 1
+
+
+def test_katakana_groups_missing_or_misshapen(tmp_path):
+    write_katakana(tmp_path)
+    with pytest.raises(ValueError, match="writer"):
+        datasets.load_katakana(data_dir=tmp_path, return_groups=True)
+    write_katakana(tmp_path, writer=np.zeros(4, dtype=np.int64))
+    with pytest.raises(ValueError, match=r"'writer' has shape \(4,\), expected \(6,\)"):
+        datasets.load_katakana(data_dir=tmp_path, return_groups=True)
+
+
+def test_committed_katakana_training_set_has_writer_groups():
+    x_train, t_train, groups = datasets.load_katakana(return_groups=True)
+    assert len(groups) == len(t_train) == 3000
+    assert len(set(groups.tolist())) >= 5, "GroupKFold by writer needs at least 5 writers"

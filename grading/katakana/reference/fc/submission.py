@@ -1,7 +1,9 @@
 """Reference fully connected network for the katakana project (a submission like any other).
 
-784 → 256 → 128 → 15 with ReLU and dropout, trained by
-grading/katakana/train_reference.py on the 3,000 training images only.
+Preprocessing centres every character and scales it to a fixed size (the same steps as the
+reference CNN's; each submission is self-contained, so the few lines are repeated there).
+784 → 512 → 256 → 15 with ReLU and dropout, trained by grading/katakana/train_reference.py
+on the 3,000 training images only.
 """
 
 from pathlib import Path
@@ -13,23 +15,26 @@ from dlbasics.layers import Affine, Dropout, Relu
 from dlbasics.networks import SequentialNet
 
 WEIGHTS = Path(__file__).resolve().with_name("weights.npz")
-SIZES = (784, 256, 128, 15)
+SIZES = (784, 512, 256, 15)
+BOX = 20.0          # the character's longer side after preprocessing, pixels
+INK_THRESHOLD = 0.3  # pixels above this fraction of an image's maximum count as ink
 
 
 def init_params(rng):
-    """He-initialised parameters, keyed as SequentialNet numbers them (W1, W4, W7)."""
+    """He-initialised float32 parameters, keyed as SequentialNet numbers them (W1, W4, W7)."""
     params = {}
     for index, (fan_in, fan_out) in zip((1, 4, 7), zip(SIZES[:-1], SIZES[1:])):
-        params[f"W{index}"] = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2 / fan_in)
-        params[f"b{index}"] = np.zeros(fan_out)
+        weights = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2 / fan_in)
+        params[f"W{index}"] = weights.astype(np.float32)
+        params[f"b{index}"] = np.zeros(fan_out, dtype=np.float32)
     return params
 
 
 def build_network(params, running=None, dropout_seed=None):
     """The network with the given parameters."""
     return SequentialNet([
-        Affine(params["W1"], params["b1"]), Relu(), Dropout(0.3, seed=dropout_seed),
-        Affine(params["W4"], params["b4"]), Relu(), Dropout(0.3, seed=dropout_seed),
+        Affine(params["W1"], params["b1"]), Relu(), Dropout(0.4, seed=dropout_seed),
+        Affine(params["W4"], params["b4"]), Relu(), Dropout(0.4, seed=dropout_seed),
         Affine(params["W7"], params["b7"]),
     ])
 
@@ -39,10 +44,58 @@ def running_stats(network):
     return {}
 
 
+def _bilinear(images, x, y):
+    """Sample images (N, H, W) at float pixel coordinates x, y (N, H, W); zero outside."""
+    n, height, width = images.shape
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    x = np.clip(x + 1.0, 0.0, width + 0.999)
+    y = np.clip(y + 1.0, 0.0, height + 0.999)
+    x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
+    fx, fy = x - x0, y - y0
+    batch = np.arange(n)[:, None, None]
+    top = padded[batch, y0, x0] * (1 - fx) + padded[batch, y0, x0 + 1] * fx
+    bottom = padded[batch, y0 + 1, x0] * (1 - fx) + padded[batch, y0 + 1, x0 + 1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def _extent(profile, tail=0.01):
+    """Length (px) of the span holding all but tail of each row's mass at either end."""
+    cumulative = np.cumsum(profile, axis=1) / np.maximum(profile.sum(axis=1, keepdims=True),
+                                                          1e-6)
+    first = (cumulative < tail).sum(axis=1)
+    last = (cumulative < 1 - tail).sum(axis=1)
+    return (last - first + 1).astype(np.float64)
+
+
+def normalise(images):
+    """Centre each character (centre of mass) and scale its longer side to BOX pixels.
+
+    images -- float (N, 28, 28), ink bright; returns float32 (N, 28, 28).
+    """
+    n, size = len(images), images.shape[-1]
+    # The ink level: a high percentile, which a few bright noise pixels do not move.
+    peak = np.maximum(np.percentile(images, 99, axis=(1, 2), keepdims=True), 1e-3)
+    ink = np.where(images > INK_THRESHOLD * peak, images, 0.0)
+    # The extent holding the middle 98 % of the ink: a few noisy pixels do not stretch it.
+    height = _extent(ink.sum(axis=2))
+    width = _extent(ink.sum(axis=1))
+    scale = BOX / np.maximum(np.maximum(height, width), 1.0)   # output px per input px
+    index = np.arange(size)
+    mass = np.maximum(ink.sum(axis=(1, 2)), 1e-6)
+    centre_y = ink.sum(axis=2) @ index / mass
+    centre_x = ink.sum(axis=1) @ index / mass
+    grid = index - (size - 1) / 2
+    src_y = grid[None, :, None] / scale[:, None, None] + centre_y[:, None, None]
+    src_x = grid[None, None, :] / scale[:, None, None] + centre_x[:, None, None]
+    src_y = np.broadcast_to(src_y, (n, size, size))
+    src_x = np.broadcast_to(src_x, (n, size, size))
+    return np.clip(_bilinear(images, src_x, src_y) / peak, 0.0, 1.0).astype(np.float32)
+
+
 def preprocess(x_raw):
-    """uint8 (N, 1, 28, 28) → float32 (N, 784) in [0, 1]."""
-    x = np.asarray(x_raw, dtype=np.float32) / 255.0
-    return x.reshape(len(x), -1)
+    """uint8 (N, 1, 28, 28) → float32 (N, 784) in [0, 1], centred and size-normalised."""
+    x = np.asarray(x_raw, dtype=np.float32).reshape(-1, 28, 28) / 255.0
+    return normalise(x).reshape(len(x), -1)
 
 
 _NETWORK = None
@@ -54,4 +107,5 @@ def predict(x):
     if _NETWORK is None:
         with np.load(WEIGHTS) as data:
             _NETWORK = build_network({key: data[key] for key in data.files})
+    x = np.asarray(x, dtype=np.float32)
     return softmax(_NETWORK.predict(x.reshape(len(x), -1), train_flg=False))
