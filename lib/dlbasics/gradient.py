@@ -9,6 +9,7 @@ import numpy as np
 __all__ = [
     "numerical_diff",
     "numerical_gradient",
+    "layer_gradients",
     "gradient_descent",
     "rel_error",
     "network_gradient_errors",
@@ -148,12 +149,11 @@ def network_gradient_errors(network, x, t, h=1e-5, **loss_kwargs):
     return errors
 
 
-def layer_gradient_errors(layer, x, dout=None, param_names=(), h=1e-5, rng=None,
-                          **forward_kwargs):
-    """Check a layer's ``backward`` against numerical gradients.
+def layer_gradients(layer, x, dout=None, param_names=(), h=1e-5, rng=None, **forward_kwargs):
+    """Analytic and numerical gradients of a layer, side by side.
 
-    The scalar checked is ``L = sum(layer.forward(x) * dout)``, whose gradient with
-    respect to the output is ``dout``; ``backward(dout)`` must then return dL/dx and set
+    The scalar is ``L = sum(layer.forward(x) * dout)``, whose gradient with respect to
+    the output is ``dout``; ``backward(dout)`` must then return dL/dx and set
     ``layer.d<name>`` for each parameter ``layer.<name>``.
 
     Inputs:
@@ -166,7 +166,7 @@ def layer_gradient_errors(layer, x, dout=None, param_names=(), h=1e-5, rng=None,
     - forward_kwargs: passed to ``forward`` (e.g. ``train_flg=True``).
 
     Returns:
-    - dict mapping ``"x"`` and each parameter name to its relative error.
+    - dict mapping ``"x"`` and each parameter name to ``(analytic, numerical)`` arrays.
     """
     x = np.array(x, dtype=np.float64)
     out = layer.forward(x.copy(), **forward_kwargs)
@@ -178,12 +178,24 @@ def layer_gradient_errors(layer, x, dout=None, param_names=(), h=1e-5, rng=None,
         return float(np.sum(layer.forward(x.copy(), **forward_kwargs) * dout))
 
     dx = layer.backward(dout.copy())  # the forward pass above left the state it needs
-    analytic = {"x": dx}
+    analytic = {"x": np.array(dx)}
     analytic.update({name: np.array(getattr(layer, "d" + name)) for name in param_names})
-
-    numeric_x = numerical_gradient(scalar_loss, x, h=h)
-    errors = {"x": rel_error(analytic["x"], numeric_x, ZERO_GRADIENT_NORM)}
+    pairs = {"x": (analytic["x"], numerical_gradient(scalar_loss, x, h=h))}
     for name in param_names:
-        numeric = numerical_gradient(scalar_loss, getattr(layer, name), h=h)
-        errors[name] = rel_error(analytic[name], numeric, ZERO_GRADIENT_NORM)
-    return errors
+        pairs[name] = (analytic[name], numerical_gradient(scalar_loss, getattr(layer, name), h=h))
+    return pairs
+
+
+def layer_gradient_errors(layer, x, dout=None, param_names=(), h=1e-5, rng=None,
+                          **forward_kwargs):
+    """Relative errors of a layer's ``backward`` against numerical gradients.
+
+    Inputs: as in :func:`layer_gradients`.
+
+    Returns:
+    - dict mapping ``"x"`` and each parameter name to its relative error.
+    """
+    pairs = layer_gradients(layer, x, dout=dout, param_names=param_names, h=h, rng=rng,
+                            **forward_kwargs)
+    return {name: rel_error(analytic, numeric, ZERO_GRADIENT_NORM)
+            for name, (analytic, numeric) in pairs.items()}

@@ -234,12 +234,19 @@ class BatchNormalization:
     scaled by ``gamma`` and shifted by ``beta``; the running mean/variance are
     updated as ``running = momentum * running + (1 - momentum) * batch``.
     Inference (``train_flg=False``): the running statistics are used instead.
-    4-D input (N, C, H, W) is normalised per flattened feature, as in the book.
+
+    4-D input (N, C, H, W) is normalised in one of two ways, chosen by the shape of
+    ``gamma``:
+    - ``gamma`` of shape (C,): per channel over (N, H, W), as in the paper's §3.2 and
+      PyTorch's ``BatchNorm2d`` (the form for convolutional layers);
+    - ``gamma`` of shape (C·H·W,): per flattened feature, the book's simplification.
 
     Inputs:
-    - gamma, beta: arrays of shape (D,), D the number of features per sample.
+    - gamma, beta: arrays of shape (D,), D the number of features (or channels).
     - momentum: weight of the old running statistics.
-    - running_mean, running_var: initial running statistics (zeros when None).
+    - running_mean, running_var: initial running statistics (zeros when None, as in
+      the book; inference right after a few training steps then divides by a variance
+      that is still too small by the factor 1 − momentumᵏ).
     - eps: added to the variance before the square root.
     """
 
@@ -259,11 +266,27 @@ class BatchNormalization:
         self.dgamma = None
         self.dbeta = None
 
+    def _per_channel(self, shape):
+        return len(shape) == 4 and np.size(self.gamma) == shape[1]
+
+    def _to_rows(self, x):
+        """2-D view whose columns are the normalised features: (N·H·W, C) or (N, D)."""
+        if self._per_channel(x.shape):
+            return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+        return x.reshape(x.shape[0], -1)
+
+    def _from_rows(self, rows):
+        """Inverse of :meth:`_to_rows` for the shape of the last forward input."""
+        if self._per_channel(self.input_shape):
+            n, c, h, w = self.input_shape
+            return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        return rows.reshape(self.input_shape)
+
     def forward(self, x, train_flg=True):
         """x: (N, D) or (N, C, H, W). Returns the normalised array, same shape."""
         x = np.asarray(x)
         self.input_shape = x.shape
-        x2 = x.reshape(x.shape[0], -1)
+        x2 = self._to_rows(x)
         if self.running_mean is None:
             self.running_mean = np.zeros(x2.shape[1], dtype=x2.dtype)
             self.running_var = np.zeros(x2.shape[1], dtype=x2.dtype)
@@ -278,13 +301,13 @@ class BatchNormalization:
             self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
         else:
             xn = (x2 - self.running_mean) / np.sqrt(self.running_var + self.eps)
-        return (self.gamma * xn + self.beta).reshape(self.input_shape)
+        return self._from_rows(self.gamma * xn + self.beta)
 
     def backward(self, dout):
         """dout: upstream gradient, the input's shape. Sets dgamma, dbeta (D,); returns dx."""
         if self.xn is None:
             raise RuntimeError("BatchNormalization.backward needs a forward pass in training mode")
-        dout = np.asarray(dout).reshape(dout.shape[0], -1)
+        dout = self._to_rows(np.asarray(dout))
         self.dbeta = dout.sum(axis=0)
         self.dgamma = np.sum(self.xn * dout, axis=0)
         dxn = self.gamma * dout
@@ -294,7 +317,7 @@ class BatchNormalization:
         dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar
         dmu = np.sum(dxc, axis=0)
         dx = dxc - dmu / self.batch_size
-        return dx.reshape(self.input_shape)
+        return self._from_rows(dx)
 
 
 class Convolution:

@@ -1,6 +1,7 @@
 """Shared machinery of the notebook tests: scratch courses, mutations, scores."""
 
 import importlib.util
+import os
 from pathlib import Path
 
 import nbformat
@@ -11,10 +12,23 @@ from dlcourse.gradebook import submission_scores
 
 MUTATIONS_DIR = Path(__file__).resolve().parents[1] / "mutations"
 
-__all__ = ["ASSIGNMENTS", "load_mutations", "mutate", "notebook_path", "total"]
+__all__ = ["ASSIGNMENTS", "load_accepted", "load_mutations", "mutate", "notebook_path",
+           "total"]
 
 SOLUTIONS_DIR = find_course_root(start=Path(__file__).parent) / "solutions"
-ASSIGNMENTS = assignments(SOLUTIONS_DIR)
+
+
+def _selected_assignments():
+    """Every assignment, or those named in $DLCOURSE_NOTEBOOKS (comma-separated
+    prefixes such as ``01,09``: for grading a few notebooks while editing them)."""
+    names = assignments(SOLUTIONS_DIR)
+    wanted = [w.strip() for w in os.environ.get("DLCOURSE_NOTEBOOKS", "").split(",") if w.strip()]
+    if not wanted:
+        return names
+    return [name for name in names if any(name.startswith(w) for w in wanted)]
+
+
+ASSIGNMENTS = _selected_assignments()
 
 
 def notebook_path(assignment, root=SOLUTIONS_DIR):
@@ -22,15 +36,24 @@ def notebook_path(assignment, root=SOLUTIONS_DIR):
     return Path(root) / assignment / f"{assignment}.ipynb"
 
 
-def load_mutations(assignment):
-    """The MUTATIONS list of ``tests/mutations/<assignment>.py`` ([] when absent)."""
+def _load_list(assignment, list_name):
     path = MUTATIONS_DIR / f"{assignment}.py"
     if not path.exists():
         return []
     spec = importlib.util.spec_from_file_location(f"mutations_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.MUTATIONS
+    return list(getattr(module, list_name, []))
+
+
+def load_mutations(assignment):
+    """The MUTATIONS list (wrong answers) of ``tests/mutations/<assignment>.py``."""
+    return _load_list(assignment, "MUTATIONS")
+
+
+def load_accepted(assignment):
+    """The ACCEPTED list (correct alternatives, same dict shape as MUTATIONS)."""
+    return _load_list(assignment, "ACCEPTED")
 
 
 def mutate(solution_nb, mutation):

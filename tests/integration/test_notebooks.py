@@ -3,7 +3,8 @@
 One scratch course holds every assignment. For each one, three kinds of student
 submit: the solution (must score full marks), the untouched release (must score 0
 without stopping the grader), and one student per plausible wrong answer listed in
-tests/mutations/<assignment>.py (each must lose points). Everything is graded in one
+tests/mutations/<assignment>.py (each must lose points), and one student per correct
+alternative listed in ACCEPTED there (each must keep full marks). Everything is graded in one
 parallel ``dlcourse autograde`` run (nbgrader's autograde in two worker processes).
 """
 
@@ -20,7 +21,14 @@ from dlcourse.course import Course, find_course_root
 from dlcourse.nbgrader_runner import run_nbgrader
 from dlcourse.release import release_differences
 from dlcourse.scratch_course import create_course
-from notebook_support import ASSIGNMENTS, load_mutations, mutate, notebook_path, total
+from notebook_support import (
+    ASSIGNMENTS,
+    load_accepted,
+    load_mutations,
+    mutate,
+    notebook_path,
+    total,
+)
 
 #: Wrong answers graded per graded name (the first ones listed); DLCOURSE_ALL_MUTATIONS=1
 #: grades every one (about twice the time). The brief asks for at least two per name.
@@ -45,7 +53,11 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def graded(course):
-    """Submit every assignment, autograde all at once; returns {assignment: mutations}."""
+    """Submit every assignment, autograde all at once.
+
+    Returns {assignment: (mutations, accepted)}: the wrong answers and the correct
+    alternatives submitted as ``mutantNN`` and ``acceptedNN``.
+    """
     result = {}
     for assignment in ASSIGNMENTS:
         filename = f"{assignment}.ipynb"
@@ -57,7 +69,11 @@ def graded(course):
         for index, mutation in enumerate(mutations):
             place_submission(course, f"mutant{index:02d}", assignment,
                           {filename: mutate(solution, mutation)})
-        result[assignment] = mutations
+        accepted = load_accepted(assignment)
+        for index, alternative in enumerate(accepted):
+            place_submission(course, f"accepted{index:02d}", assignment,
+                             {filename: mutate(solution, alternative)})
+        result[assignment] = mutations, accepted
     report = autograde(course, workers=2, out=io.StringIO())
     assert not report.grader_errors, report.grader_errors
     return result
@@ -83,7 +99,7 @@ def test_untouched_release_scores_zero(course, graded, assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_graded_name_has_two_caught_mutations(course, graded, assignment):
-    mutations = graded[assignment]
+    mutations, _ = graded[assignment]
     survivors = []
     for index, mutation in enumerate(mutations):
         score, max_score = total(course, assignment, f"mutant{index:02d}")
@@ -96,6 +112,17 @@ def test_every_graded_name_has_two_caught_mutations(course, graded, assignment):
     assert counts and min(counts.values()) >= 2, (
         f"{assignment}: every graded name needs at least two wrong answers; have {counts}"
     )
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_accepted_alternatives_score_full_marks(course, graded, assignment):
+    _, accepted = graded[assignment]
+    rejected = []
+    for index, alternative in enumerate(accepted):
+        score, max_score = total(course, assignment, f"accepted{index:02d}")
+        if score != max_score:
+            rejected.append(f"{alternative['name']}: {alternative['why']} ({score}/{max_score})")
+    assert not rejected, f"{assignment}: correct alternatives that lost points: {rejected}"
 
 
 def test_committed_release_is_what_generation_gives():
@@ -113,3 +140,12 @@ def test_feedback_of_every_notebook_shows_no_hidden_test(course, graded):
     assert len(files) >= 2 * len(ASSIGNMENTS), files
     leaks = leaked_lines(course.feedback_dir, course.source_dir, ASSIGNMENTS)
     assert not leaks, leaks[:10]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_wrong_and_accepted_answers_apply_to_the_solution(assignment):
+    """Fast: every listed answer names its cell, says why, and edits the solution once."""
+    solution = nbformat.read(notebook_path(assignment), as_version=4)
+    for entry in load_mutations(assignment) + load_accepted(assignment):
+        assert {"name", "cell", "why", "old", "new"} <= entry.keys(), entry
+        mutate(solution, entry)

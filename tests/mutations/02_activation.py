@@ -74,3 +74,16 @@ MUTATIONS = [
     {"name": "identity_function", "cell": "answer_identity_function", "why": "returns zeros",
      "old": "np.array(x, copy=True)", "new": "np.zeros_like(x)"},
 ]
+
+#: Correct alternatives (as other textbooks and libraries write them); each must keep
+#: full marks.
+ACCEPTED = [
+    {"name": "sigmoid", "cell": "answer_sigmoid",
+     "why": "stable sigmoid through logaddexp: exp(-log(1 + exp(-x)))",
+     "old": "    e = np.exp(-np.abs(x))\n    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))",
+     "new": "    return np.exp(-np.logaddexp(0.0, -x))"},
+    {"name": "relu", "cell": "answer_relu",
+     "why": "np.where(x > 0, x, 0) instead of np.maximum",
+     "old": "    return np.maximum(0, np.asarray(x))",
+     "new": "    x = np.asarray(x)\n    return np.where(x > 0, x, 0 * x)"},
+]

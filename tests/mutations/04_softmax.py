@@ -43,3 +43,11 @@ MUTATIONS = [
             "    exp_x = np.exp(x - np.max(x, axis=-1, keepdims=True))\n"
             "    out[...] = exp_x / np.sum(exp_x, axis=-1, keepdims=True)\n    return out"},
 ]
+
+#: Correct alternatives; each must keep full marks.
+ACCEPTED = [
+    {"name": "softmax", "cell": "answer_softmax",
+     "why": "log-sum-exp form: exp(x - max - log(sum(exp(x - max))))",
+     "old": "    exp_x = np.exp(shifted)\n    return exp_x / np.sum(exp_x, axis=-1, keepdims=True)",
+     "new": "    return np.exp(shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True)))"},
+]

@@ -34,8 +34,8 @@ MUTATIONS = [
      "why": "no delta inside the log (log(0) -> inf, warning)",
      "old": "np.log(correct + delta)", "new": "np.log(correct)"},
     {"name": "cross_entropy_error", "cell": "answer_cross_entropy",
-     "why": "probabilities clipped at delta instead of delta added",
-     "old": "np.log(correct + delta)", "new": "np.log(np.maximum(correct, delta))"},
+     "why": "delta 1e-4 instead of the stated 1e-7",
+     "old": "np.log(correct + delta)", "new": "np.log(correct + 1e-4)"},
     {"name": "cross_entropy_error", "cell": "answer_cross_entropy",
      "why": "summed over the batch (no division by N)",
      "old": "    return float(-np.sum(np.log(correct + delta)) / batch_size)",
@@ -64,4 +64,21 @@ MUTATIONS = [
      "new": ""},
     {"name": "cross_entropy_error", "cell": "answer_cross_entropy", "why": "minus sign forgotten",
      "old": "    return float(-np.sum(", "new": "    return float(np.sum("},
+]
+
+#: Correct alternatives (as other textbooks and frameworks write them); each must keep
+#: full marks.
+ACCEPTED = [
+    {"name": "cross_entropy_error", "cell": "answer_cross_entropy",
+     "why": "Keras-style np.clip(y, delta, 1) instead of y + delta",
+     "old": "np.log(correct + delta)", "new": "np.log(np.clip(correct, delta, 1.0))"},
+    {"name": "cross_entropy_error", "cell": "answer_cross_entropy",
+     "why": "np.maximum(y, delta) (the same as the clip for probabilities)",
+     "old": "np.log(correct + delta)", "new": "np.log(np.maximum(correct, delta))"},
+    {"name": "cross_entropy_error", "cell": "answer_cross_entropy",
+     "why": "the book's one-hot sum over every element, -sum(t * log(y + delta)) / N",
+     "old": "    if t.shape == y.shape:  # one-hot: keep the index of the 1 in each row\n"
+            "        t = np.argmax(t, axis=1)\n",
+     "new": "    if t.shape == y.shape:  # one-hot: the book's sum over every element\n"
+            "        return float(-np.sum(t * np.log(y + delta)) / batch_size)\n"},
 ]

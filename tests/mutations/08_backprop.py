@@ -88,3 +88,16 @@ MUTATIONS = [
      "old": "self.loss = cross_entropy_error(self.y, self.t)",
      "new": "self.loss = cross_entropy_error(self.y, self.t) * self.y.shape[0]"},
 ]
+
+#: Correct alternatives; each must keep full marks.
+ACCEPTED = [
+    {"name": "Relu", "cell": "answer_relu",
+     "why": "mask multiplication instead of masked assignment",
+     "old": "        out = x.copy()\n        out[self.mask] = 0\n        return out",
+     "new": "        return x * ~self.mask"},
+    {"name": "SoftmaxWithLoss", "cell": "answer_softmax_with_loss",
+     "why": "integer labels turned into one-hot first (np.eye)",
+     "old": "        else:\n            dx = self.y.copy()\n            dx[np.arange(batch_size), self.t] -= 1\n"
+            "            dx /= batch_size\n",
+     "new": "        else:\n            dx = (self.y - np.eye(self.y.shape[1])[self.t]) / batch_size\n"},
+]

@@ -35,8 +35,8 @@ MUTATIONS = [
             "            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)",
      "new": "            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)\n"
             "            self.h[key] += grads[key] * grads[key]"},
-    {"name": "AdaGrad", "cell": "answer_adagrad", "why": "epsilon inside the square root",
-     "old": "(np.sqrt(self.h[key]) + 1e-7)", "new": "np.sqrt(self.h[key] + 1e-7)"},
+    {"name": "AdaGrad", "cell": "answer_adagrad", "why": "epsilon 1e-8 instead of the stated 1e-7",
+     "old": "(np.sqrt(self.h[key]) + 1e-7)", "new": "(np.sqrt(self.h[key]) + 1e-8)"},
     {"name": "AdaGrad", "cell": "answer_adagrad", "why": "h accumulates |g| instead of g squared",
      "old": "self.h[key] += grads[key] * grads[key]", "new": "self.h[key] += np.abs(grads[key])"},
     {"name": "AdaGrad", "cell": "answer_adagrad", "why": "divides by h instead of sqrt(h)",
@@ -89,4 +89,37 @@ MUTATIONS = [
     {"name": "Adam", "cell": "answer_adam", "why": "not in place",
      "old": "params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)",
      "new": "params[key] = params[key] - lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)"},
+]
+
+#: Correct alternatives (as other textbooks, papers and frameworks write them); each must
+#: keep full marks.
+ACCEPTED = [
+    {"name": "AdaGrad", "cell": "answer_adagrad",
+     "why": "epsilon inside the square root, sqrt(h + eps), as several Japanese texts write it",
+     "old": "(np.sqrt(self.h[key]) + 1e-7)", "new": "np.sqrt(self.h[key] + 1e-7)"},
+    {"name": "RMSprop", "cell": "answer_rmsprop",
+     "why": "epsilon inside the square root, sqrt(h + eps)",
+     "old": "(np.sqrt(self.h[key]) + 1e-7)", "new": "np.sqrt(self.h[key] + 1e-7)"},
+    {"name": "Adam", "cell": "answer_adam",
+     "why": "Kingma & Ba Algorithm 1 (bias-corrected m_hat, v_hat; eps added to sqrt(v_hat)), "
+            "as PyTorch and Keras write it",
+     "old": "        lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.iter) / "
+            "(1.0 - self.beta1 ** self.iter)\n"
+            "        for key in params:\n"
+            "            self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])\n"
+            "            self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])\n"
+            "            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)\n",
+     "new": "        for key in params:\n"
+            "            g = grads[key]\n"
+            "            self.m[key] = self.beta1 * self.m[key] + (1 - self.beta1) * g\n"
+            "            self.v[key] = self.beta2 * self.v[key] + (1 - self.beta2) * g * g\n"
+            "            m_hat = self.m[key] / (1 - self.beta1 ** self.iter)\n"
+            "            v_hat = self.v[key] / (1 - self.beta2 ** self.iter)\n"
+            "            params[key] -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-7)\n"},
+    {"name": "Momentum", "cell": "answer_momentum",
+     "why": "PyTorch's form v = momentum * v + g; W -= lr * v (the same steps for a fixed lr)",
+     "old": "            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]\n"
+            "            params[key] += self.v[key]\n",
+     "new": "            self.v[key] = self.momentum * self.v[key] + grads[key]\n"
+            "            params[key] -= self.lr * self.v[key]\n"},
 ]

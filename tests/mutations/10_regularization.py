@@ -74,10 +74,6 @@ MUTATIONS = [
      "old": "(self.rng.random(x.shape) < keep_ratio)",
      "new": "(self.rng.random(x.shape) < self.dropout_ratio)"},
     {"name": "Dropout", "cell": "answer_dropout",
-     "why": "the book's mask r > p (same statistics, not the specified mask)",
-     "old": "(self.rng.random(x.shape) < keep_ratio)",
-     "new": "(self.rng.random(x.shape) > self.dropout_ratio)"},
-    {"name": "Dropout", "cell": "answer_dropout",
      "why": "backward ignores the mask (only rescales)",
      "old": "        return dout * self.mask\n",
      "new": "        return dout / (1.0 - self.dropout_ratio)\n"},
@@ -130,4 +126,31 @@ MUTATIONS = [
      "why": "mean of squares instead of sum",
      "old": "np.sum(value**2)",
      "new": "np.mean(value**2)"},
+]
+
+#: Correct alternatives (as other textbooks, papers and frameworks write them); each must
+#: keep full marks.
+ACCEPTED = [
+    {"name": "Dropout", "cell": "answer_dropout",
+     "why": "the book's mask rng.random(shape) > p (same statistics, another mask)",
+     "old": "(self.rng.random(x.shape) < keep_ratio)",
+     "new": "(self.rng.random(x.shape) > self.dropout_ratio)"},
+    {"name": "Dropout", "cell": "answer_dropout",
+     "why": "mask drawn with rng.binomial(1, 1 - p, shape)",
+     "old": "(self.rng.random(x.shape) < keep_ratio)",
+     "new": "self.rng.binomial(1, keep_ratio, size=x.shape)"},
+    {"name": "BatchNormalization", "cell": "answer_batchnorm",
+     "why": "backward in the compact form gamma / (N s) (N dy - sum dy - x_hat sum(dy x_hat))",
+     "old": "        dxn = self.gamma * dout2\n        dxc = dxn / self.std\n"
+            "        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)\n"
+            "        dvar = 0.5 * dstd / self.std\n"
+            "        dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar\n"
+            "        dmu = np.sum(dxc, axis=0)\n"
+            "        dx = dxc - dmu / self.batch_size\n",
+     "new": "        dx = (self.gamma / (self.batch_size * self.std)) * (\n"
+            "            self.batch_size * dout2 - self.dbeta - self.xn * self.dgamma)\n"},
+    {"name": "BatchNormalization", "cell": "answer_batchnorm",
+     "why": "batch variance with np.var (divides by N, as the reference)",
+     "old": "            var = np.mean(xc**2, axis=0)\n",
+     "new": "            var = np.var(x2, axis=0)\n"},
 ]
