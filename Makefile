@@ -26,8 +26,9 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -m "not slow"
 
+# JupyterLab as trainees get it (dlbasics-lab: no instructor extensions)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/dlbasics-lab
 
 release: $(STAMP)
 	$(BIN)/dlcourse release
