@@ -16,12 +16,12 @@ import json
 import re
 import shutil
 import sys
-import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tomllib
 
 from dlcourse import settings
 
