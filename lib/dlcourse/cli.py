@@ -11,6 +11,7 @@ import shutil
 import sys
 
 from dlcourse import bundle as bundle_mod
+from dlcourse import hub as hub_mod
 from dlcourse import release as release_mod
 from dlcourse.collect import CollectError, collect
 from dlcourse.course import Course
@@ -146,6 +147,7 @@ def build_parser():
     p.set_defaults(func=_cmd_demo)
     katakana_cli.add_parser(sub)
     bundle_mod.add_parser(sub)
+    hub_mod.add_parser(sub)
     return parser
 
 
