@@ -191,7 +191,7 @@ def prepare(state, trainees=3, port=8000, venv=None, python=SYSTEM_PYTHON, out=s
                        "and starts their servers under their own uids")
     state = Path(state).resolve()
     state.mkdir(parents=True, exist_ok=True)
-    for folder in (state, *state.parents):
+    for folder in state.parents:
         if not folder.stat().st_mode & stat.S_IXOTH:
             raise HubError(f"{folder} is private (mode {folder.stat().st_mode & 0o777:o}); "
                            "the hub's users could not reach their homes: choose another --state")
