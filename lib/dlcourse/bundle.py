@@ -1,8 +1,9 @@
 """``dlcourse bundle DIR``: the course as trainees receive it, without the answers.
 
 The bundle (a folder ``DIR`` and ``DIR.zip`` of it) holds the released notebooks, the
-trainee library ``dlbasics`` (without the instructor's package), the training data, a
-trainee ``pyproject.toml`` and ``environment.yml`` generated from the project's own, and
+trainee library ``dlbasics`` with its data (the katakana training set, the pre-trained
+weights; not the katakana generator, which can rebuild the hidden test set), a trainee
+``pyproject.toml`` and ``environment.yml`` generated from the project's own, and
 a Japanese README with two commands (install, open). ``dlbasics-lab`` opens JupyterLab
 with nbgrader's trainee tools only (see :mod:`dlbasics.lab`).
 
@@ -23,20 +24,13 @@ from pathlib import Path
 import numpy as np
 import tomllib
 
-from dlcourse import settings
+from dlcourse.course import assignments, find_course_root
 
-__all__ = ["BUNDLE_MARKER", "TRAINEE_DATA", "BundleError", "Bundle", "build_bundle",
+__all__ = ["BUNDLE_MARKER", "BundleError", "Bundle", "build_bundle",
            "find_leaks", "trainee_pyproject", "trainee_environment_yml"]
 
 #: A file that marks a folder made by ``dlcourse bundle`` (so ``--replace`` may delete it).
 BUNDLE_MARKER = ".dlcourse-bundle"
-#: Data files trainees get (paths relative to the repository). Not the katakana generator,
-#: its README or checksums: they describe and can rebuild the hidden test set.
-TRAINEE_DATA = (
-    "data/katakana/katakana_train.npz",
-    "data/pretrained/digits_mlp.npz",
-    "data/pretrained/make_digits_weights.py",
-)
 #: The hidden test images (never in a bundle).
 HIDDEN_TEST_IMAGES = "grading/katakana/katakana_test.npz"
 README_TEMPLATE = "grading/bundle/trainee_README.md"
@@ -58,11 +52,21 @@ class Bundle:
     files: list
 
 
+def _project_root(root=None):
+    """The repository (course root holding the project's ``pyproject.toml`` and library)."""
+    root = Path(root) if root is not None else find_course_root()
+    for needed in ("pyproject.toml", "lib/dlbasics/__init__.py", "notebooks", "solutions"):
+        if not (root / needed).exists():
+            raise BundleError(f"{root} has no {needed}: run dlcourse bundle in the "
+                              "project's repository (or pass --course)")
+    return root
+
+
 def _project(root):
-    return tomllib.loads((Path(root) / "pyproject.toml").read_text(encoding="utf-8"))
+    return tomllib.loads((_project_root(root) / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def trainee_pyproject(root=settings.REPO_ROOT):
+def trainee_pyproject(root=None):
     """The bundle's ``pyproject.toml``: the project's runtime dependencies (not its dev
     tools), the ``dlbasics`` package only, and the ``dlbasics-lab`` command."""
     data = _project(root)
@@ -84,7 +88,7 @@ def trainee_pyproject(root=settings.REPO_ROOT):
     )
 
 
-def trainee_environment_yml(root=settings.REPO_ROOT):
+def trainee_environment_yml(root=None):
     """The bundle's ``environment.yml``: the project's, without its dev tools."""
     data = _project(root)
     runtime = {_name(d) for d in data["project"]["dependencies"]}
@@ -92,7 +96,7 @@ def trainee_environment_yml(root=settings.REPO_ROOT):
     lines = ["# Conda environment of the course (made by `dlcourse bundle`):",
              "#   conda env create -f environment.yml && conda activate dlbasics",
              "#   dlbasics-lab"]
-    body = (Path(root) / "environment.yml").read_text(encoding="utf-8").splitlines()
+    body = (_project_root(root) / "environment.yml").read_text(encoding="utf-8").splitlines()
     started = False
     for line in body:
         started = started or line.startswith("name:")
@@ -124,29 +128,28 @@ def _check_destination(dest, root, replace):
 
 def _write_tree(tmp, root):
     root = Path(root)
-    for name in settings.assignments(root / "notebooks"):
+    for name in assignments(root / "notebooks"):
         shutil.copytree(root / "notebooks" / name, tmp / "notebooks" / name, ignore=_IGNORE)
     shutil.copytree(root / "lib" / "dlbasics", tmp / "lib" / "dlbasics",
-                    ignore=shutil.ignore_patterns("course", "__pycache__", "*.pyc"))
-    for rel in TRAINEE_DATA:
-        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / rel, tmp / rel)
+                    ignore=shutil.ignore_patterns("course", "__pycache__", "*.pyc", "mnist",
+                                                  "fashion-mnist"))
     (tmp / "pyproject.toml").write_text(trainee_pyproject(root), encoding="utf-8")
     (tmp / "environment.yml").write_text(trainee_environment_yml(root), encoding="utf-8")
     readme = (root / README_TEMPLATE).read_text(encoding="utf-8")
     listing = "\n".join(f"- `notebooks/{n}/{n}.ipynb`"
-                        for n in settings.assignments(root / "notebooks"))
+                        for n in assignments(root / "notebooks"))
     (tmp / "README.md").write_text(readme.replace("{{notebooks}}", listing), encoding="utf-8")
     (tmp / BUNDLE_MARKER).write_text("made by `dlcourse bundle`\n", encoding="utf-8")
 
 
-def build_bundle(dest, root=settings.REPO_ROOT, make_zip=True, replace=False):
+def build_bundle(dest, root=None, make_zip=True, replace=False):
     """Write the trainee bundle to ``dest`` (and ``dest.zip`` when ``make_zip``).
 
     Raises BundleError when ``dest`` is not a fit place (inside the course, or an existing
     folder not made by this command, or existing without ``replace``) or when
     :func:`find_leaks` finds anything; then nothing is changed at ``dest``.
     """
+    root = _project_root(root)
     dest = Path(dest).resolve()
     _check_destination(dest, root, replace)
     tmp = dest.with_name(dest.name + ".partial")
@@ -274,7 +277,7 @@ def _hidden_images(root):
     return hashlib.sha256(path.read_bytes()).hexdigest(), hashes, size
 
 
-def find_leaks(bundle_dir, root=settings.REPO_ROOT):
+def find_leaks(bundle_dir, root=None):
     """Everything in ``bundle_dir`` that trainees must not get; [] when it is clean.
 
     Checks every file: solution or hidden-test lines of ``root/solutions`` (those found
@@ -284,7 +287,7 @@ def find_leaks(bundle_dir, root=settings.REPO_ROOT):
     of them), a ``solutions`` or ``grading`` folder, and a library that differs from
     the repository's ``lib/dlbasics``.
     """
-    bundle_dir, root = Path(bundle_dir), Path(root)
+    bundle_dir, root = Path(bundle_dir), _project_root(root)
     regions = _regions(root)
     test_sha, test_images, image_size = _hidden_images(root)
     problems = []
@@ -350,7 +353,8 @@ def _library_differences(bundle_dir, root):
 
 def _cmd_bundle(args):
     try:
-        bundle = build_bundle(args.dir, make_zip=not args.no_zip, replace=args.replace)
+        root = find_course_root(args.course)
+        bundle = build_bundle(args.dir, root, make_zip=not args.no_zip, replace=args.replace)
     except BundleError as exc:
         print(f"dlcourse bundle: {exc}", file=sys.stderr)
         return 1

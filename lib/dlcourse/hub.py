@@ -15,7 +15,7 @@ One machine, run as root (it creates the course's local users):
   the instructor can read it), graded with the course's limited kernel; the gradebook
   is ``$DLCOURSE_DB_URL`` when set (e.g. PostgreSQL), else SQLite in the course;
 - trainees' servers get the trainee Jupyter config of :mod:`dlbasics.lab` (no
-  formgrader, no Create Assignment) and the course's training data.
+  formgrader, no Create Assignment).
 
 ``grading/hub/jupyterhub_config.py`` reads ``STATE/hub.json`` written here.
 """
@@ -32,7 +32,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dlcourse import settings
+from dlcourse.course import find_course_root
+from dlcourse.nbgrader_settings import COURSE_ID
 
 __all__ = ["HubError", "HubSetup", "INSTRUCTOR", "prepare", "run_as", "user_environment",
            "hub_command", "add_parser"]
@@ -41,7 +42,8 @@ INSTRUCTOR = "dlc_instructor"
 TRAINEE_PREFIX = "dlc_trainee"
 #: GECOS field of the users made here: users without it are never touched.
 USER_MARK = "dlcourse hub"
-CONFIG_FILE = settings.REPO_ROOT / "grading" / "hub" / "jupyterhub_config.py"
+#: The JupyterHub configuration, relative to the project (course root).
+CONFIG_FILE = Path("grading") / "hub" / "jupyterhub_config.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
 PROXY_PACKAGE = "configurable-http-proxy@5"
 
@@ -61,7 +63,7 @@ class HubSetup:
     trainees: list
     exchange: str
     course: str
-    data_dir: str
+    project: str
     trainee_config: list = field(default_factory=list)
     db_url: str | None = None
 
@@ -115,22 +117,21 @@ def _everyone_can_run(path):
     return bool(path.stat().st_mode & stat.S_IXOTH)
 
 
-def _install_stamp():
+def _install_stamp(project):
     """What the hub's environment was made from: the project's pyproject and sources."""
     digest = hashlib.sha256()
-    for path in sorted([settings.REPO_ROOT / "pyproject.toml",
-                        *(settings.REPO_ROOT / "lib").rglob("*.py"),
-                        *(settings.REPO_ROOT / "lib").rglob("*.json")]):
+    for path in sorted([project / "pyproject.toml", *(project / "lib").rglob("*.py"),
+                        *(project / "lib").rglob("*.json")]):
         if "__pycache__" not in path.parts and ".egg-info" not in str(path):
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def ensure_venv(venv, python=SYSTEM_PYTHON, out=sys.stdout):
-    """``venv`` with this project (extra ``hub``) installed, made or brought up to date."""
+def ensure_venv(venv, project, python=SYSTEM_PYTHON, out=sys.stdout):
+    """``venv`` with ``project`` (extra ``hub``) installed, made or brought up to date."""
     venv = Path(venv)
     stamp_file = venv / ".dlcourse-hub-stamp"
-    stamp = _install_stamp()
+    stamp = _install_stamp(project)
     if stamp_file.is_file() and stamp_file.read_text() == stamp:
         return venv
     if not _everyone_can_run(python):
@@ -142,9 +143,9 @@ def ensure_venv(venv, python=SYSTEM_PYTHON, out=sys.stdout):
     print("hub: installing the project and JupyterHub into it (pip)", file=out, flush=True)
     # a copy of the sources: the checkout may live in a folder other users cannot read
     _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-          "--force-reinstall", "--no-deps", str(settings.REPO_ROOT)], "installing the project")
+          "--force-reinstall", "--no-deps", str(project)], "installing the project")
     _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-          f"{settings.REPO_ROOT}[hub]"], "installing the project's hub dependencies")
+          f"{project}[hub]"], "installing the project's hub dependencies")
     for folder, _, _ in os.walk(venv):
         os.chmod(folder, os.stat(folder).st_mode | 0o755)
     stamp_file.write_text(stamp)
@@ -173,19 +174,21 @@ def _write_json(path, data, mode=0o644):
     path.chmod(mode)
 
 
-def _instructor_course(home, entry, db_url):
-    from dlcourse.workspace import create_course
+def _instructor_course(home, entry, project, db_url):
+    from dlcourse.scratch_course import create_course
 
     course = home / "course"
     if not (course / "grading" / "nbgrader_config.py").exists():
-        create_course(course, release=False, db_url=db_url)
+        create_course(course, source_dir=project / "solutions", db_url=db_url, release=False)
     _chown_tree(course, entry)
     return course
 
 
-def prepare(state, trainees=3, port=8000, venv=None, python=SYSTEM_PYTHON, out=sys.stdout):
-    """Set up (or bring up to date) everything the hub needs under ``state``; returns the
-    :class:`HubSetup`. Needs root."""
+def prepare(state, trainees=3, port=8000, venv=None, project=None, python=SYSTEM_PYTHON,
+            out=sys.stdout):
+    """Set up (or bring up to date) everything the hub needs under ``state`` for the
+    course of ``project`` (default: the course root found from the current folder);
+    returns the :class:`HubSetup`. Needs root."""
     if os.geteuid() != 0:
         raise HubError("dlcourse hub must run as root: it creates the course's local users "
                        "and starts their servers under their own uids")
@@ -196,15 +199,12 @@ def prepare(state, trainees=3, port=8000, venv=None, python=SYSTEM_PYTHON, out=s
             raise HubError(f"{folder} is private (mode {folder.stat().st_mode & 0o777:o}); "
                            "the hub's users could not reach their homes: choose another --state")
     state.chmod(0o755)
-    venv = ensure_venv(venv or state / "venv", python, out)
+    project = Path(project or find_course_root()).resolve()
+    venv = ensure_venv(venv or state / "venv", project, python, out)
     proxy = ensure_proxy(state, out)
     exchange = state / "exchange"
     exchange.mkdir(exist_ok=True)
     exchange.chmod(0o1777)
-    data_dir = state / "data"
-    for rel in ("katakana/katakana_train.npz", "pretrained/digits_mlp.npz"):
-        (data_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(settings.REPO_ROOT / "data" / rel, data_dir / rel)
     previous = state / "hub.json"
     password = (HubSetup.load(state).password if previous.exists()
                 else secrets.token_urlsafe(12))
@@ -214,18 +214,18 @@ def prepare(state, trainees=3, port=8000, venv=None, python=SYSTEM_PYTHON, out=s
     home.chmod(0o755)
     names = [f"{TRAINEE_PREFIX}{i}" for i in range(1, trainees + 1)]
     course = _instructor_course(home / INSTRUCTOR, _ensure_user(INSTRUCTOR, home / INSTRUCTOR),
-                                db_url)
+                                project, db_url)
     for name in names:
         _ensure_user(name, home / name)
     trainee_config = state / "trainee-jupyter"
     _write_json(trainee_config / "nbgrader_config.json",
-                {"CourseDirectory": {"course_id": settings.COURSE_ID},
+                {"CourseDirectory": {"course_id": COURSE_ID},
                  "Exchange": {"root": str(exchange)}})
     lab_config = Path(_venv_python_path(venv, "import dlbasics.lab as m; "
                                               "print(m.TRAINEE_CONFIG_DIR)"))
     setup = HubSetup(state=str(state), port=port, venv=str(venv), proxy=proxy,
                      password=password, instructor=INSTRUCTOR, trainees=names,
-                     exchange=str(exchange), course=str(course), data_dir=str(data_dir),
+                     exchange=str(exchange), course=str(course), project=str(project),
                      trainee_config=[str(trainee_config), str(lab_config)], db_url=db_url)
     _write_json(previous, asdict(setup), mode=0o600)
     return setup
@@ -242,7 +242,7 @@ def user_environment(setup, user):
     entry = pwd.getpwnam(user)
     env = {"PATH": f"{setup.venv}/bin:/usr/local/bin:/usr/bin:/bin", "HOME": entry.pw_dir,
            "USER": user, "LOGNAME": user, "LANG": "C.UTF-8", "PYTHONWARNINGS": "ignore",
-           "DLBASICS_DATA_DIR": setup.data_dir, "DLCOURSE_EXCHANGE": setup.exchange}
+           "DLCOURSE_EXCHANGE": setup.exchange}
     if user == setup.instructor:
         env["JUPYTER_CONFIG_PATH"] = str(Path(setup.course) / "grading")
         if setup.db_url:
@@ -262,7 +262,8 @@ def run_as(setup, user, cmd, cwd=None, timeout=600):
 
 def hub_command(setup):
     """The command that starts JupyterHub for ``setup`` (run it in ``setup.state``)."""
-    return [str(Path(setup.venv) / "bin" / "jupyterhub"), "-f", str(CONFIG_FILE)]
+    return [str(Path(setup.venv) / "bin" / "jupyterhub"), "-f",
+            str(Path(setup.project) / CONFIG_FILE)]
 
 
 def hub_environment(setup):
@@ -273,7 +274,8 @@ def hub_environment(setup):
 
 def _cmd_hub(args):
     try:
-        setup = prepare(args.state, trainees=args.trainees, port=args.port)
+        setup = prepare(args.state, trainees=args.trainees, port=args.port,
+                        project=find_course_root(args.course))
     except HubError as exc:
         print(f"dlcourse hub: {exc}", file=sys.stderr)
         return 2

@@ -21,7 +21,7 @@ ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir(
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    return bundle_mod.build_bundle(tmp_path_factory.mktemp("bundle") / "dlbasics-course")
+    return bundle_mod.build_bundle(tmp_path_factory.mktemp("bundle") / "dlbasics-course", ROOT)
 
 
 def region_lines(marker_begin, marker_end):
@@ -62,7 +62,7 @@ def bundle_text(folder, skip_library=False):
 def test_bundle_holds_the_release_library_data_and_set_up_files(built):
     top = {p.name for p in built.path.iterdir()}
     assert top == {"README.md", "pyproject.toml", "environment.yml", "notebooks", "lib",
-                   "data", bundle_mod.BUNDLE_MARKER}
+                   bundle_mod.BUNDLE_MARKER}
     for name in ASSIGNMENTS:
         ours = built.path / "notebooks" / name / f"{name}.ipynb"
         assert ours.read_bytes() == (ROOT / "notebooks" / name / f"{name}.ipynb").read_bytes()
@@ -71,7 +71,8 @@ def test_bundle_holds_the_release_library_data_and_set_up_files(built):
                      if p.is_file() and "course" not in p.parts and "__pycache__" not in p.parts)
     assert sorted(f[4:] for f in built.files if f.startswith("lib/")) == library
     assert "lib/dlbasics/lab.py" in built.files
-    for rel in ("data/katakana/katakana_train.npz", "data/pretrained/digits_mlp.npz"):
+    for rel in ("lib/dlbasics/data/katakana/katakana_train.npz",
+                "lib/dlbasics/data/pretrained/digits_mlp.npz"):
         assert (built.path / rel).read_bytes() == (ROOT / rel).read_bytes()
     # the zip holds the same files under one top folder
     with zipfile.ZipFile(built.zip_path) as archive:
@@ -133,7 +134,7 @@ def test_no_answer_hidden_test_image_gradebook_or_instructor_code(built):
             assert not path.read_bytes().startswith(b"SQLite format 3")
             assert path.suffix not in (".db", ".sqlite")
         assert path.name not in ("solutions", "grading", "course", "dlcourse")
-    with np.load(built.path / "data/katakana/katakana_train.npz") as data:
+    with np.load(built.path / "lib/dlbasics/data/katakana/katakana_train.npz") as data:
         train = [img.tobytes() for key in data.files if data[key].ndim >= 3
                  for img in data[key]]
     assert train and not test_images & set(train)
@@ -157,6 +158,7 @@ def test_every_kind_of_leak_is_found(built, tmp_path):
     plant(leaky, "notes.txt", f"    {hidden}\n")
     plant(leaky, "extra/markers.py", "# ### BEGIN SOLUTION\n")
     test_npz = ROOT / "grading" / "katakana" / "katakana_test.npz"
+    (leaky / "data").mkdir()
     plant(leaky, "data/more.npz", test_npz.read_bytes())
     with np.load(test_npz) as data:
         key = next(k for k in data.files if data[k].ndim >= 3)
@@ -179,27 +181,33 @@ def test_every_kind_of_leak_is_found(built, tmp_path):
 
 def test_command_writes_the_bundle_and_refuses_bad_destinations(tmp_path, capsys):
     dest = tmp_path / "out"
-    assert dlcourse(["bundle", str(dest), "--no-zip"]) == 0
+    assert dlcourse(["--course", str(ROOT), "bundle", str(dest), "--no-zip"]) == 0
     assert "12 notebooks" in capsys.readouterr().out and not Path(f"{dest}.zip").exists()
-    assert dlcourse(["bundle", str(dest)]) == 1
+    assert dlcourse(["--course", str(ROOT), "bundle", str(dest)]) == 1
     assert "pass --replace" in capsys.readouterr().err
-    assert dlcourse(["bundle", str(dest), "--replace"]) == 0
+    assert dlcourse(["--course", str(ROOT), "bundle", str(dest), "--replace"]) == 0
     other = tmp_path / "somebody"
     other.mkdir()
     (other / "thesis.tex").write_text("keep me")
-    assert dlcourse(["bundle", str(other), "--replace"]) == 1
+    assert dlcourse(["--course", str(ROOT), "bundle", str(other), "--replace"]) == 1
     assert "not made by dlcourse bundle" in capsys.readouterr().err
     assert (other / "thesis.tex").read_text() == "keep me"
-    assert dlcourse(["bundle", str(ROOT / "notebooks" / "bundle")]) == 1
+    assert dlcourse(["--course", str(ROOT), "bundle", str(ROOT / "notebooks" / "bundle")]) == 1
     assert "outside the course" in capsys.readouterr().err
     assert not (ROOT / "notebooks" / "bundle").exists()
 
 
 def test_a_leak_leaves_nothing_behind(tmp_path, monkeypatch):
-    monkeypatch.setattr(bundle_mod, "TRAINEE_DATA", bundle_mod.TRAINEE_DATA
-                        + ("grading/katakana/katakana_test.npz",))
+    write_tree = bundle_mod._write_tree
+
+    def careless(tmp, root):  # as if someone shipped the hidden test set with the data
+        write_tree(tmp, root)
+        shutil.copy2(ROOT / "grading/katakana/katakana_test.npz",
+                     tmp / "lib/dlbasics/data/katakana/extra.npz")
+
+    monkeypatch.setattr(bundle_mod, "_write_tree", careless)
     with pytest.raises(bundle_mod.BundleError, match="hidden test images"):
-        bundle_mod.build_bundle(tmp_path / "b")
+        bundle_mod.build_bundle(tmp_path / "b", ROOT)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -220,7 +228,7 @@ def test_bundle_installs_in_a_fresh_venv_and_notebook_01_runs_to_its_checks(buil
          "print(u.find_spec('dlbasics.course'), u.find_spec('dlcourse'))"],
         capture_output=True, text=True, timeout=60, check=True, cwd=tmp_path)
     assert probe.stdout.split() == [str(course / "lib/dlbasics/__init__.py"),
-                                    str(course / "data"), "None", "None"]
+                                    str(course / "lib/dlbasics/data"), "None", "None"]
     assert (venv / "bin" / "dlbasics-lab").exists()
     name = ASSIGNMENTS[0]
     run = subprocess.run(

@@ -19,7 +19,7 @@ def trainee_lab(tmp_path_factory):
     """The bundle's own dlbasics-lab (its library and Jupyter config) on a free port, with
     empty user-level Jupyter folders."""
     tmp = tmp_path_factory.mktemp("lab")
-    bundle = build_bundle(tmp / "bundle", make_zip=False)
+    bundle = build_bundle(tmp / "bundle", ROOT, make_zip=False)
     env = dict(os.environ, PYTHONPATH=str(bundle.path / "lib"), JUPYTER_PATH="",
                JUPYTER_CONFIG_PATH="")
     for var, name in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),

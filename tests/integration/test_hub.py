@@ -83,7 +83,7 @@ def hub(postgres_gradebook):
     if postgres_gradebook:
         os.environ["DLCOURSE_DB_URL"] = postgres_gradebook
     try:
-        setup = hub_mod.prepare(state, trainees=2, port=_base_port(),
+        setup = hub_mod.prepare(state, trainees=2, port=_base_port(), project=ROOT,
                                 venv=os.environ.get("DLCOURSE_HUB_VENV",
                                                     "/tmp/dlcourse-hub-venv"))
     except hub_mod.HubError as exc:
