@@ -193,11 +193,11 @@ def prepare(state, trainees=3, port=8000, venv=None, project=None, python=SYSTEM
         raise HubError("dlcourse hub must run as root: it creates the course's local users "
                        "and starts their servers under their own uids")
     state = Path(state).resolve()
-    state.mkdir(parents=True, exist_ok=True)
-    for folder in state.parents:
+    for folder in (p for p in state.parents if p.exists()):
         if not folder.stat().st_mode & stat.S_IXOTH:
             raise HubError(f"{folder} is private (mode {folder.stat().st_mode & 0o777:o}); "
                            "the hub's users could not reach their homes: choose another --state")
+    state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o755)
     project = Path(project or find_course_root()).resolve()
     venv = ensure_venv(venv or state / "venv", project, python, out)

@@ -271,6 +271,7 @@ def test_instructor_collects_autogrades_and_the_formgrader_shows_the_score(
     with steps("the formgrader shows each submission's score"):
         page.goto(f"{setup.url}/user/{setup.instructor}/formgrader/gradebook/"
                   f"{ASSIGNMENT}/{ASSIGNMENT}")
+        page.get_by_role("button", name="Show All Names").click()
         for student, score in scores.items():
             row = page.locator("tr", has_text=student)
             row.first.wait_for()
