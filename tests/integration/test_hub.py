@@ -247,6 +247,7 @@ def _gradebook_scores(setup):
 def test_instructor_collects_autogrades_and_the_formgrader_shows_the_score(
         released, browser, page, steps):
     setup = released
+    started = time.monotonic()
     # a second trainee hands in the untouched release from the command line
     for cmd in (["nbgrader", "fetch_assignment", ASSIGNMENT, "--course", "dlbasics"],
                 ["nbgrader", "submit", ASSIGNMENT, "--course", "dlbasics"]):
@@ -258,7 +259,11 @@ def test_instructor_collects_autogrades_and_the_formgrader_shows_the_score(
     instructor(setup, "dlcourse", "feedback", ASSIGNMENT)
     instructor(setup, "nbgrader", "release_feedback", ASSIGNMENT, where="grading")
     scores = _gradebook_scores(setup)
+    commands_seconds = time.monotonic() - started
     assert scores[OTHER] == 0
+    if setup.db_url:  # the PostgreSQL gradebook, not the course's SQLite file
+        assert setup.db_url.startswith("postgresql")
+        assert not (Path(setup.course) / "grading" / "gradebook.db").exists()
     browser_trainee = TRAINEE in scores
     if browser_trainee:
         assert scores[TRAINEE] == 6, scores  # the gates blank: visible + hidden tests
@@ -278,6 +283,8 @@ def test_instructor_collects_autogrades_and_the_formgrader_shows_the_score(
             assert f"{score:g} / " in row.first.inner_text().replace(".0 /", " /"), \
                 row.first.inner_text()
         steps.snap("formgrader-scores")
+    (steps.folder / "timings.json").write_text(json.dumps(
+        {"commands_seconds": commands_seconds, "steps": steps.timings}, indent=1))
     if not browser_trainee:
         pytest.skip("the browser trainee's submission is missing (its test did not run): "
                     "feedback not checked")
