@@ -16,6 +16,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import tempfile
 import time
@@ -83,22 +84,34 @@ def hub(postgres_gradebook):
     if postgres_gradebook:
         os.environ["DLCOURSE_DB_URL"] = postgres_gradebook
     try:
-        setup = hub_mod.prepare(state, trainees=2, port=_base_port(), project=ROOT,
-                                venv=os.environ.get("DLCOURSE_HUB_VENV",
-                                                    "/tmp/dlcourse-hub-venv"))
+        try:
+            setup = hub_mod.prepare(state, trainees=2, port=_base_port(), project=ROOT,
+                                    venv=os.environ.get("DLCOURSE_HUB_VENV",
+                                                        "/tmp/dlcourse-hub-venv"))
+        finally:  # the gradebook URL reaches the instructor through hub.json only
+            if saved is None:
+                os.environ.pop("DLCOURSE_DB_URL", None)
+            else:
+                os.environ["DLCOURSE_DB_URL"] = saved
+        log = reports_dir() / "hub" / "jupyterhub.log"
+        log.unlink(missing_ok=True)
+        with running(hub_mod.hub_command(setup), log, url=f"{setup.url}/hub/api",
+                     env=hub_mod.hub_environment(setup), cwd=setup.state, timeout=120):
+            yield setup
     except hub_mod.HubError as exc:
         pytest.fail(f"the hub could not be set up: {exc}")
     finally:
-        if saved is None:
-            os.environ.pop("DLCOURSE_DB_URL", None)
-        else:
-            os.environ["DLCOURSE_DB_URL"] = saved
-    log = reports_dir() / "hub" / "jupyterhub.log"
-    log.unlink(missing_ok=True)
-    with running(hub_mod.hub_command(setup), log, url=f"{setup.url}/hub/api",
-                 env=hub_mod.hub_environment(setup), cwd=setup.state, timeout=120):
-        yield setup
-    shutil.rmtree(state, ignore_errors=True)
+        _stop_proxy(state / "proxy.pid")
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def _stop_proxy(pid_file):
+    """The proxy runs in its own session; the hub stops it on a clean exit, this makes
+    sure of it."""
+    try:
+        os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
 
 
 def instructor(setup, *cmd, where="course"):
