@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lab release lint bench bench-autograde install clean
+.PHONY: demo test test-fast lab hub bundle release lint bench bench-autograde install clean
 
 # (Re)install when pyproject.toml changes; editable so lib/ edits take effect at once.
 $(STAMP): pyproject.toml
@@ -26,8 +26,18 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -m "not slow"
 
+# JupyterLab as trainees get it (dlbasics-lab: no instructor extensions)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/dlbasics-lab
+
+# The trainee bundle (build/bundle and build/bundle.zip), checked for leaks.
+bundle: $(STAMP)
+	$(BIN)/dlcourse bundle build/bundle --replace
+
+# A local JupyterHub on 127.0.0.1:8000 with an instructor and trainee accounts (run as root:
+# it creates the course's local users); see grading/README.md.
+hub: $(STAMP)
+	$(BIN)/dlcourse hub
 
 release: $(STAMP)
 	$(BIN)/dlcourse release

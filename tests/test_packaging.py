@@ -92,9 +92,11 @@ def test_every_instructor_module_imports_and_says_what_it_holds():
 
 def test_console_script_and_package_data_are_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["scripts"] == {"dlcourse": "dlcourse.cli:main"}
+    assert project["project"]["scripts"] == {"dlcourse": "dlcourse.cli:main",
+                                             "dlbasics-lab": "dlbasics.lab:main"}
     patterns = project["tool"]["setuptools"]["package-data"]["dlbasics"]
     data = ROOT / "lib" / "dlbasics"
-    for needed in ("data/katakana/katakana_train.npz", "data/pretrained/digits_mlp.npz"):
+    for needed in ("data/katakana/katakana_train.npz", "data/pretrained/digits_mlp.npz",
+                   "jupyter/jupyter_server_config.json", "jupyter/labconfig/page_config.json"):
         assert (data / needed).is_file()
         assert any(Path(needed).match(pattern) for pattern in patterns), needed

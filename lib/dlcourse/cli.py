@@ -10,6 +10,8 @@ import argparse
 import shutil
 import sys
 
+from dlcourse import bundle as bundle_mod
+from dlcourse import hub as hub_mod
 from dlcourse import release as release_mod
 from dlcourse.collect import CollectError, collect
 from dlcourse.course import Course
@@ -144,6 +146,8 @@ def build_parser():
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=_cmd_demo)
     katakana_cli.add_parser(sub)
+    bundle_mod.add_parser(sub)
+    hub_mod.add_parser(sub)
     return parser
 
 
