@@ -193,10 +193,10 @@ def autograde(course, assignments=None, students=None, workers=2, out=None, prog
     from tqdm import tqdm
 
     out = out or sys.stdout
+    _check_sandbox(unsafe)
     tasks = find_tasks(course, assignments, students)
     if not _validate(course, assignments, tasks, out):
         return AutogradeReport([], 0.0, 0)
-    _check_sandbox(unsafe)
     workers = max(1, min(int(workers), len(tasks)))
     pool = WorkerPool(course, tasks, workers, task_timeout, unsafe)
     started = time.monotonic()
