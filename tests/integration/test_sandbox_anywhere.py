@@ -9,6 +9,7 @@ assignment. Its environment reaches the installed packages through a second ``.p
 """
 
 import glob
+import io
 import os
 import shutil
 import site
@@ -25,7 +26,12 @@ import dlcourse
 import hostile_cells as hc
 from dlcourse import cli
 from dlcourse import simulated_submissions as simulate
+from dlcourse.autograde import autograde
 from dlcourse.bwrap import problem
+from dlcourse.demo import submit_simulated
+from dlcourse.grades_export import write_grade_reports
+from dlcourse.grading_records import read_record
+from dlcourse.scratch_course import create_course
 
 TOY = "00_toy"
 FULL = 6.0
@@ -200,3 +206,26 @@ def test_a_kernel_that_cannot_start_fails_the_demo_and_the_run(tmp_path, monkeyp
     assert "FAILED" in captured.err and "the solution of 01_perceptron scored 0/" in captured.err
     assert "the kernel could not start" in captured.err
     assert "grader errors:" in captured.out
+
+
+def test_an_unsafe_run_says_so_in_every_record(tmp_path, monkeypatch):
+    for name, value in LIMITS.items():
+        monkeypatch.setenv(name, value)
+    source = tmp_path / "source"
+    simulate.write_toy_assignment(source, TOY)
+    course = create_course(tmp_path / "course", [TOY], source_dir=source)
+    solution = nbformat.read(str(course.source_dir / TOY / f"{TOY}.ipynb"), as_version=4)
+    submit_simulated(course, TOY, "solution", solution)
+    out = io.StringIO()
+    report = autograde(course, workers=1, out=out, unsafe=True)
+    row = report.rows[0]
+    assert row.score == FULL and "graded WITHOUT the sandbox" in row.status
+    assert "UNSAFE: graded WITHOUT the sandbox" in out.getvalue()
+    record = read_record(course.status_dir, TOY, "solution")
+    assert any(i["kind"] == "unsafe" for nb in record["notebooks"].values()
+               for i in nb["incidents"])
+    write_grade_reports(course)
+    assert "graded WITHOUT the sandbox" in (course.reports_dir / "grades.csv").read_text()
+    # and the next run without the flag is sandboxed again
+    report = autograde(course, workers=1, out=io.StringIO())
+    assert (report.rows[0].score, report.rows[0].status) == (FULL, "graded")
