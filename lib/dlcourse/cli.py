@@ -64,11 +64,18 @@ def _cmd_autograde(args):
 
 
 def _cmd_feedback(args):
+    from dlcourse.feedback import missing_feedback
     from dlcourse.nbgrader_runner import generate_feedback
 
     course = Course.find(args.course)
     files, leaks = generate_feedback(course, args.assignments or None)
     print(f"wrote {len(files)} feedback files under {course.feedback_dir}")
+    missing = missing_feedback(course.autograded_dir, course.feedback_dir,
+                               args.assignments or None)
+    if missing:
+        print(f"no feedback file for {len(missing)} autograded notebooks: "
+              f"{', '.join(missing)}", file=sys.stderr)
+        return 1
     if leaks:
         print("hidden-test lines found in feedback (do not release these files):",
               file=sys.stderr)

@@ -17,6 +17,7 @@ from dlcourse import simulated_submissions as simulate
 from dlcourse.autograde import autograde
 from dlcourse.collect import place_submission
 from dlcourse.course import Course
+from dlcourse.feedback import missing_feedback
 from dlcourse.grades_export import student_table, write_grade_reports
 from dlcourse.nbgrader_runner import generate_feedback
 from dlcourse.scratch_course import create_course
@@ -50,7 +51,7 @@ class DemoFailed(RuntimeError):
     error, hidden tests in feedback): the grader does not work on this machine."""
 
 
-def demo_problems(report, rows, leaks):
+def demo_problems(report, rows, leaks, missing=()):
     """What went wrong in a demo run (empty when the grader worked)."""
     problems = [f"grader error for {student}: {error}" for student, error in report.grader_errors]
     for row in rows:
@@ -58,6 +59,7 @@ def demo_problems(report, rows, leaks):
             problems.append(f"the solution of {row.notebook} scored {row.score:g}/"
                             f"{row.max_score:g} ({row.status}); it must get full marks")
     problems += [f"hidden-test line in feedback {path}: {line}" for path, line in leaks]
+    problems += [f"no feedback file for {name}" for name in missing]
     return problems
 
 
@@ -108,7 +110,8 @@ def run_demo(directory=None, assignments=None, workers=2, hostile=DEMO_HOSTILE, 
           f"{course.reports_dir / 'notebooks.csv'} (per notebook)", file=out)
     if not keep and directory is None:
         print(f"(scratch course kept for inspection at {root}; delete it when done)", file=out)
-    problems = demo_problems(report, rows, leaks)
+    problems = demo_problems(report, rows, leaks,
+                             missing_feedback(course.autograded_dir, course.feedback_dir))
     step("FAILED" if problems else "done")
     if problems:
         raise DemoFailed("the grader does not work as it should here:\n  - "

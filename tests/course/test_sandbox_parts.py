@@ -163,3 +163,15 @@ def test_the_demo_table_has_a_row_per_student_and_a_column_per_assignment():
     ("needs attention: tampering: answer reassigns np.allclose", "tampering")])
 def test_short_reasons(status, label):
     assert short_reason(status) == label
+
+
+def test_a_missing_feedback_file_is_named(tmp_path):
+    from dlcourse.feedback import missing_feedback
+
+    for student in ("alice", "bob"):
+        (tmp_path / "autograded" / student / "01_a").mkdir(parents=True)
+        (tmp_path / "autograded" / student / "01_a" / "01_a.ipynb").write_text("{}")
+    (tmp_path / "feedback" / "alice" / "01_a").mkdir(parents=True)
+    (tmp_path / "feedback" / "alice" / "01_a" / "01_a.html").write_text("<html>")
+    assert missing_feedback(tmp_path / "autograded", tmp_path / "feedback") == ["bob/01_a/01_a"]
+    assert missing_feedback(tmp_path / "autograded", tmp_path / "feedback", ["02_b"]) == []

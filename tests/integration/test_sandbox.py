@@ -28,6 +28,7 @@ from dlcourse import simulated_submissions as simulate
 from dlcourse.autograde import autograde
 from dlcourse.bwrap import problem
 from dlcourse.demo import submit_simulated
+from dlcourse.feedback import missing_feedback
 from dlcourse.nbgrader_runner import generate_feedback
 from dlcourse.scratch_course import create_course
 
@@ -189,10 +190,11 @@ def graded(private_root, decoy, listener, marker, secret, tmp_path_factory):
             burner.wait()
     after = _snapshot(*outside, skip=skip)
     files, leaks = generate_feedback(course)
+    missing = missing_feedback(course.autograded_dir, course.feedback_dir)
     yield {"course": course, "report": report, "output": out.getvalue(), "cells": cells,
            "changed": {p for p in set(before) | set(after) if before.get(p) != after.get(p)},
            "new_tmp": set(os.listdir("/tmp")) - tmp_before, "feedback": files,
-           "leaks": leaks, "loaded": loaded}
+           "leaks": leaks, "missing": missing, "loaded": loaded}
     patch.undo()
 
 
@@ -205,9 +207,11 @@ def _row(graded, student):
     return {r.student: r for r in graded["report"].rows}[student]
 
 
-def test_the_run_was_under_load_and_had_no_grader_error(graded):
+def test_the_run_was_under_load_and_lost_nothing(graded):
     assert all(graded["loaded"]), "the CPU-bound neighbours ended before grading did"
     assert not graded["report"].grader_errors, graded["output"]
+    assert len(graded["report"].rows) == 11  # every submission has its grade
+    assert graded["missing"] == [] and len(graded["feedback"]) == 11
 
 
 @pytest.mark.parametrize("student", ["solution", "scan-disk", "loopback-connect",
