@@ -11,13 +11,14 @@ or takes ``--course DIR`` / ``DLCOURSE_ROOT``).
 
 All settings are in ``dlcourse.nbgrader_settings.apply_nbgrader_settings``: per-cell
 timeout, ``raise_on_iopub_timeout = False``, restored test cells, short tracebacks,
-the limited kernel ``dlcourse-limited`` (memory and CPU caps, its own user, solutions
-and gradebook hidden), crash-proof autograding with a record of every incident, feedback
-without hidden tests, and an export with a status column. The limits are defined in
-``dlcourse.limits``. Environment overrides:
+the limited kernel ``dlcourse-limited`` (bubblewrap: an allowlisted read-only view, no
+network, its own user; memory and CPU caps), crash-proof autograding with a record of
+every incident, feedback without hidden tests, and an export with a status column. The
+limits are defined in ``dlcourse.limits``. Environment overrides:
 ``DLCOURSE_DB_URL`` (e.g. a PostgreSQL gradebook), ``DLCOURSE_EXCHANGE``,
 ``DLCOURSE_CELL_TIMEOUT``, ``DLCOURSE_KERNEL_MEMORY_MB``, ``DLCOURSE_KERNEL_CPU_SECONDS``,
-``DLCOURSE_SANDBOX``. See grading/README.md.
+``DLCOURSE_UNSAFE_NO_SANDBOX=1`` (no bubblewrap; every record says so). See
+grading/README.md.
 """
 
 import os

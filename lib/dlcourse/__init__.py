@@ -16,12 +16,14 @@ How ``dlcourse autograde`` runs, process by process::
                   output lines: defined once, read once per configuration)
                   └ preprocessors/ ........ one per module: tolerant_exporter,
                     inspect_submission, restore_cells, crash_proof_execute,
-                    record_finished (grading_record: their shared base); tampering
-                    finds np.allclose-style cheats before anything runs
+                    neutralise_markers, record_finished (grading_record: their shared
+                    base); tampering finds np.allclose-style cheats before anything runs
                       └ limited kernel .... kernelspec (writes ``dlcourse-limited``) →
-                        kernel_launcher (``python -m dlcourse.kernel_launcher``: limits,
-                        own uid, hidden folders, then ipykernel); kernel_users sweeps
-                        what a kernel leaves behind
+                        provisioner (a private folder, ipc sockets) → kernel_launcher
+                        (``python -m dlcourse.kernel_launcher``: its folder, then bwrap
+                        with the view bwrap builds: allowlist, no network, own uid,
+                        limits, then ipykernel); kernel_users sweeps what a kernel
+                        leaves behind
 
 What each notebook went through is in ``grading/status/`` (grading_records), joined with
 the gradebook into rows whose status is ``graded`` or ``needs attention: REASON``.

@@ -22,6 +22,7 @@ from dlcourse.grading_records import (
     notebook_results,
     set_submission_incidents,
 )
+from dlcourse.kernelspec import sandbox_problem
 from dlcourse.worker_pool import GraderError, WorkerPool
 
 __all__ = ["GraderError", "StudentResult", "AutogradeReport", "find_tasks", "autograde"]
@@ -43,6 +44,7 @@ class AutogradeReport:
     results: list
     seconds: float
     workers: int
+    unsafe: bool = False
 
     @property
     def rows(self):
@@ -69,8 +71,13 @@ class AutogradeReport:
         per_student = self.seconds / max(1, len(self.results))
         lines.append(f"{len(self.results)} students in {self.seconds:.1f} s with "
                      f"{self.workers} workers ({per_student:.1f} s per student)")
+        if self.unsafe:
+            lines.append("UNSAFE: graded WITHOUT the sandbox (--unsafe-no-sandbox); every "
+                         "grading record says so")
         if self.grader_errors:
-            lines.append(f"grader errors: {len(self.grader_errors)} (see above and grading/logs)")
+            lines.append(f"grader errors: {len(self.grader_errors)} (the grader failed, not the "
+                         "students; grade these again once fixed; logs in grading/logs):")
+            lines += [f"  {student}: {error}" for student, error in self.grader_errors]
         return "\n".join(lines)
 
 
@@ -135,6 +142,15 @@ def _check_assignments(course, tasks):
             "(`dlcourse release` or `nbgrader generate_assignment NAME`).")
 
 
+def _check_sandbox(unsafe):
+    problem = sandbox_problem(unsafe=unsafe)
+    if problem:
+        raise GraderError(
+            f"grading refused: the sandbox for student code cannot be built: {problem}. "
+            "(`--unsafe-no-sandbox` grades without it: student code could then read and "
+            "change everything this user can; only for trusted submissions.)")
+
+
 def _validate(course, assignments, tasks, out):
     """Raise GraderError for unknown or unreleased assignments; False: nothing to grade."""
     if assignments:
@@ -159,7 +175,7 @@ def _student_result(course, outcome):
 
 
 def autograde(course, assignments=None, students=None, workers=2, out=None, progress=None,
-              task_timeout=TASK_TIMEOUT_SECONDS):
+              task_timeout=TASK_TIMEOUT_SECONDS, unsafe=False):
     """Autograde submissions in parallel.
 
     Inputs:
@@ -169,6 +185,7 @@ def autograde(course, assignments=None, students=None, workers=2, out=None, prog
     - out: where result lines and the summary go (default stdout).
     - progress: show a progress bar on stderr (default: when stderr is a terminal).
     - task_timeout: seconds one student's assignment may take.
+    - unsafe: grade without the sandbox (refused otherwise when it cannot be built).
 
     Returns:
     - :class:`AutogradeReport`. Raises :class:`GraderError` when grading cannot start.
@@ -176,11 +193,12 @@ def autograde(course, assignments=None, students=None, workers=2, out=None, prog
     from tqdm import tqdm
 
     out = out or sys.stdout
+    _check_sandbox(unsafe)
     tasks = find_tasks(course, assignments, students)
     if not _validate(course, assignments, tasks, out):
         return AutogradeReport([], 0.0, 0)
     workers = max(1, min(int(workers), len(tasks)))
-    pool = WorkerPool(course, tasks, workers, task_timeout)
+    pool = WorkerPool(course, tasks, workers, task_timeout, unsafe)
     started = time.monotonic()
     parts = {student: [] for student in tasks}
     results = []
@@ -195,7 +213,7 @@ def autograde(course, assignments=None, students=None, workers=2, out=None, prog
                 results.append(_merge(parts[outcome.student]))
                 bar.write(_line(len(results), len(tasks), results[-1]), file=out)
     results.sort(key=lambda r: r.student)
-    report = AutogradeReport(results, time.monotonic() - started, workers)
+    report = AutogradeReport(results, time.monotonic() - started, workers, unsafe)
     print("", file=out)
     print(report.summary(), file=out)
     return report

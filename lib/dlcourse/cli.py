@@ -56,7 +56,8 @@ def _cmd_autograde(args):
     course = Course.find(args.course)
     try:
         report = autograde(course, args.assignments or None, args.student or None,
-                           workers=args.workers, progress=not args.no_progress)
+                           workers=args.workers, progress=not args.no_progress,
+                           unsafe=args.unsafe_no_sandbox)
     except GraderError as exc:
         print(f"dlcourse autograde: {exc}", file=sys.stderr)
         return 2
@@ -65,11 +66,18 @@ def _cmd_autograde(args):
 
 
 def _cmd_feedback(args):
+    from dlcourse.feedback import missing_feedback
     from dlcourse.nbgrader_runner import generate_feedback
 
     course = Course.find(args.course)
     files, leaks = generate_feedback(course, args.assignments or None)
     print(f"wrote {len(files)} feedback files under {course.feedback_dir}")
+    missing = missing_feedback(course.autograded_dir, course.feedback_dir,
+                               args.assignments or None)
+    if missing:
+        print(f"no feedback file for {len(missing)} autograded notebooks: "
+              f"{', '.join(missing)}", file=sys.stderr)
+        return 1
     if leaks:
         print("hidden-test lines found in feedback (do not release these files):",
               file=sys.stderr)
@@ -94,10 +102,18 @@ def _cmd_grades(args):
 
 
 def _cmd_demo(args):
-    from dlcourse.demo import run_demo
+    from dlcourse.autograde import GraderError
+    from dlcourse.demo import DemoFailed, run_demo
 
-    run_demo(directory=args.dir, assignments=args.assignments or None, workers=args.workers,
-             source=Course.find(args.course))
+    try:
+        run_demo(directory=args.dir, assignments=args.assignments or None,
+                 workers=args.workers, source=Course.find(args.course))
+    except GraderError as exc:
+        print(f"dlcourse demo: {exc}", file=sys.stderr)
+        return 2
+    except DemoFailed as exc:
+        print(f"dlcourse demo: FAILED: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -130,6 +146,10 @@ def build_parser():
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (it goes to stderr; result lines go to stdout)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="grade WITHOUT the bubblewrap sandbox (student code can read and change "
+                   "what you can); only when bwrap cannot run and the submissions are trusted; "
+                   "every grading record says so")
     p.set_defaults(func=_cmd_autograde)
 
     p = sub.add_parser("feedback", help="feedback HTML without hidden tests")

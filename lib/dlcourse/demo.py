@@ -17,11 +17,12 @@ from dlcourse import simulated_submissions as simulate
 from dlcourse.autograde import autograde
 from dlcourse.collect import place_submission
 from dlcourse.course import Course
-from dlcourse.grades_export import format_table, write_grade_reports
+from dlcourse.feedback import missing_feedback
+from dlcourse.grades_export import student_table, write_grade_reports
 from dlcourse.nbgrader_runner import generate_feedback
 from dlcourse.scratch_course import create_course
 
-__all__ = ["DEMO_HOSTILE", "run_demo", "submit_simulated"]
+__all__ = ["DEMO_HOSTILE", "DemoFailed", "demo_problems", "run_demo", "submit_simulated"]
 
 #: Hostile submissions of the demo (for the first assignment): quick to show.
 DEMO_HOSTILE = ("endless-loop", "kernel-exit", "allclose-tampering", "corrupt-json")
@@ -43,6 +44,23 @@ def submit_simulated(course, assignment, student, content):
 
 def _notebook(folder, assignment):
     return nbformat.read(str(folder / assignment / f"{assignment}.ipynb"), as_version=4)
+
+
+class DemoFailed(RuntimeError):
+    """The demo ran, but what it shows is wrong (a solution below full marks, a grader
+    error, hidden tests in feedback): the grader does not work on this machine."""
+
+
+def demo_problems(report, rows, leaks, missing=()):
+    """What went wrong in a demo run (empty when the grader worked)."""
+    problems = [f"grader error for {student}: {error}" for student, error in report.grader_errors]
+    for row in rows:
+        if row.student == "solution" and (row.score != row.max_score or row.needs_attention):
+            problems.append(f"the solution of {row.notebook} scored {row.score:g}/"
+                            f"{row.max_score:g} ({row.status}); it must get full marks")
+    problems += [f"hidden-test line in feedback {path}: {line}" for path, line in leaks]
+    problems += [f"no feedback file for {name}" for name in missing]
+    return problems
 
 
 def run_demo(directory=None, assignments=None, workers=2, hostile=DEMO_HOSTILE, out=None,
@@ -87,10 +105,15 @@ def run_demo(directory=None, assignments=None, workers=2, hostile=DEMO_HOSTILE, 
           f"them: {len(leaks)}", file=out)
     step("grades")
     rows = write_grade_reports(course)
-    print(format_table(rows, width=shutil.get_terminal_size((160, 24)).columns), file=out)
+    print(student_table(rows), file=out)
     print(f"\nCSV: {course.reports_dir / 'grades.csv'} (nbgrader's columns + status), "
           f"{course.reports_dir / 'notebooks.csv'} (per notebook)", file=out)
-    step("done")
     if not keep and directory is None:
         print(f"(scratch course kept for inspection at {root}; delete it when done)", file=out)
+    problems = demo_problems(report, rows, leaks,
+                             missing_feedback(course.autograded_dir, course.feedback_dir))
+    step("FAILED" if problems else "done")
+    if problems:
+        raise DemoFailed("the grader does not work as it should here:\n  - "
+                         + "\n  - ".join(problems))
     return course, report, rows

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["hidden_test_lines", "html_text", "leaked_lines", "feedback_files"]
+__all__ = ["hidden_test_lines", "html_text", "leaked_lines", "feedback_files",
+           "missing_feedback"]
 
 _TAG = re.compile(r"<[^>]+>")
 _BEGIN = "### BEGIN HIDDEN TESTS"
@@ -59,6 +60,19 @@ def feedback_files(feedback_dir, assignment=None):
     """Every feedback HTML file (of ``assignment`` when given)."""
     pattern = f"*/{assignment}/*.html" if assignment else "*/*/*.html"
     return sorted(Path(feedback_dir).glob(pattern))
+
+
+def missing_feedback(autograded_dir, feedback_dir, assignments=None):
+    """Autograded notebooks without a feedback file (``STUDENT/ASSIGNMENT/NOTEBOOK``)."""
+    missing = []
+    for notebook in sorted(Path(autograded_dir).glob("*/*/*.ipynb")):
+        student, assignment = notebook.parts[-3], notebook.parts[-2]
+        if assignments and assignment not in assignments:
+            continue
+        html = Path(feedback_dir) / student / assignment / f"{notebook.stem}.html"
+        if not html.is_file():
+            missing.append(f"{student}/{assignment}/{notebook.stem}")
+    return missing
 
 
 def leaked_lines(feedback_dir, source_dir, assignments):

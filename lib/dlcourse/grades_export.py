@@ -11,10 +11,11 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins import CsvExportPlugin
 from traitlets import Unicode
 
-from dlcourse.grading_records import ATTENTION, STATUS_GRADED, notebook_results
+from dlcourse.grading_records import ATTENTION, NO_SUBMISSION, STATUS_GRADED, notebook_results
 
 __all__ = ["StatusCsvExportPlugin", "NBGRADER_COLUMNS", "write_grades_csv",
-           "write_notebook_table", "write_grade_reports", "format_table"]
+           "write_notebook_table", "write_grade_reports", "format_table", "short_reason",
+           "student_table"]
 
 #: nbgrader's CsvExportPlugin columns, in its order.
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name",
@@ -107,6 +108,54 @@ def format_table(results, width=None):
         out.append(f"{text}  {status}".rstrip())
         if index == 0:
             out.append("-" * min(width or 120, len(out[0]) + 20))
+    return "\n".join(out)
+
+
+#: (words in a reason, short label) for the per-student table, first match wins.
+SHORT_REASONS = (
+    ("could not start", "NO KERNEL"), ("cannot be built", "NO SANDBOX"),
+    ("WITHOUT the sandbox", "unsafe"), ("nbgrader failed", "GRADER ERROR"),
+    ("tampering", "tampering"), ("ignored the interrupt", "unresponsive"),
+    ("longer than", "timeout"), ("kernel died", "kernel died"),
+    ("out of memory", "memory"), ("printed", "output flood"),
+    ("could not be read", "corrupt"), ("not submitted", "missing notebook"),
+    ("deleted", "cell restored"), ("edited", "cell restored"), ("appears", "duplicated"),
+    (NO_SUBMISSION, "—"),
+)
+
+
+def short_reason(status):
+    """A one- or two-word label for a ``needs attention: ...`` status."""
+    for words, label in SHORT_REASONS:
+        if words in status:
+            return label
+    return "attention"
+
+
+def student_table(results):
+    """One line per student, a column per assignment (score, or a short reason), then
+    the list of what needs attention (assignments a student did not hand in are shown
+    as — and left out of the list)."""
+    assignments = sorted({row.assignment for row in results})
+    cells, attention = {}, []
+    for row in results:
+        text = f"{row.score:g}/{row.max_score:g}"
+        if row.needs_attention:
+            label = short_reason(row.status)
+            text = "—" if label == "—" else f"{text} {label}"
+            if label != "—":
+                attention.append(f"{row.student} / {row.notebook}: {row.status}")
+        cells.setdefault(row.student, {})[row.assignment] = text
+    header = ["student"] + assignments
+    lines = [header] + [[student] + [cells[student].get(a, "—") for a in assignments]
+                        for student in sorted(cells)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
+    out.insert(1, "-" * len(out[0]))
+    out.append("")
+    out.append(f"needs attention ({len(attention)}):" if attention
+               else "needs attention: nothing")
+    out += [f"  {line}" for line in attention]
     return "\n".join(out)
 
 

@@ -25,9 +25,10 @@ from nbgrader.api import Gradebook, MissingEntry
 
 __all__ = ["Incident", "NotebookResult", "record_path", "read_record", "start_notebook",
            "add_incidents", "finish_notebook", "set_submission_incidents",
-           "notebook_results", "STATUS_GRADED", "ATTENTION"]
+           "notebook_results", "STATUS_GRADED", "ATTENTION", "NO_SUBMISSION"]
 
 STATUS_GRADED = "graded"
+NO_SUBMISSION = "no submission"
 ATTENTION = "needs attention"
 
 
@@ -191,7 +192,7 @@ def _student_rows(gb, assignment, student, notebook_names, max_scores, status_di
         submission = gb.find_submission(assignment, student)
     except MissingEntry:
         reason = ("submitted but not autograded yet" if folder.is_dir()
-                  else "no submission")
+                  else NO_SUBMISSION)
         return [NotebookResult(student, assignment, name, 0.0, max_scores[name],
                                _status(whole or [reason]), tuple(whole or [reason]))
                 for name in notebook_names]

@@ -1,17 +1,14 @@
-"""The users of sandboxed kernels: uid ``UID_BASE + pid``, a private home, and the sweep
-of whatever such a kernel left running once its notebook is graded."""
+"""The users of sandboxed kernels: uid ``UID_BASE + pid``, and the sweep of whatever such
+a kernel left running once its notebook is graded (the kernel's process namespace
+already ends them with it; this is a second net)."""
 
 import glob
 import os
-import shutil
-from pathlib import Path
 
-__all__ = ["UID_BASE", "SANDBOX_ROOT", "sandbox_uid", "kill_sandbox_processes"]
+__all__ = ["UID_BASE", "sandbox_uid", "kill_sandbox_processes"]
 
 #: A kernel's uid is UID_BASE + its pid: unique while it runs, far above real accounts.
 UID_BASE = 200_000
-#: Parent of the kernels' private homes.
-SANDBOX_ROOT = Path("/tmp/dlcourse-sandbox")
 
 
 def sandbox_uid(kernel_pid):
@@ -36,7 +33,4 @@ def kill_sandbox_processes(uid):
                 killed += 1
         except (OSError, StopIteration, ValueError):
             continue
-    home = SANDBOX_ROOT / str(uid)
-    if home.is_dir() and not home.is_symlink():
-        shutil.rmtree(home, ignore_errors=True)
     return killed

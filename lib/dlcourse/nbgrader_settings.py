@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from dlcourse.course import Course
-from dlcourse.kernelspec import KERNEL_NAME, SandboxOptions, install_kernelspec
+from dlcourse.kernelspec import KERNEL_NAME, SandboxOptions, install_kernelspec, unsafe_requested
 from dlcourse.limits import current_limits
 
 __all__ = ["COURSE_ID", "apply_nbgrader_settings", "sandbox_options"]
@@ -22,16 +22,16 @@ _PREPROCESSORS = "dlcourse.preprocessors"
 def sandbox_options(course_root, grading_dir, limits, also_hidden=()):
     """The limits and isolation of graded kernels (see :mod:`dlcourse.kernel_launcher`).
 
-    ``DLCOURSE_SANDBOX``: ``auto`` (own user and hidden folders when the grader is root)
-    or ``limits`` (resource limits only). Hidden: the course's solutions, grading folder
-    and ``.git``, and ``also_hidden``.
+    ``DLCOURSE_UNSAFE_NO_SANDBOX=1``: no bubblewrap, limits only (every record says so).
+    What a kernel sees is an allowlist (:mod:`dlcourse.bwrap`); hidden on top of it, should
+    an allowlisted folder hold them: the course's solutions, grading folder and ``.git``,
+    and ``also_hidden``.
     """
     course_root = Path(course_root)
     hidden = [str(course_root / "solutions"), str(Path(grading_dir)), str(course_root / ".git")]
     hidden += [str(folder) for folder in also_hidden]
     return SandboxOptions(memory_mb=limits.memory_mb, cpu_seconds=limits.cpu_seconds,
-                          isolate=os.environ.get("DLCOURSE_SANDBOX", "auto"),
-                          hidden=list(dict.fromkeys(hidden)))
+                          unsafe=unsafe_requested(), hidden=list(dict.fromkeys(hidden)))
 
 
 def _course_directory(c, course_root, grading_dir, db_url):
@@ -74,16 +74,20 @@ def _execution(c, limits):
         "--InteractiveShell.xmode=Minimal",
     ]
     c.LimitOutput.max_lines = limits.output_max_lines
+    # A sandboxed kernel starts in well under a second; on a loaded machine much later.
+    c.Execute.startup_timeout = 180
 
 
 def _limited_kernel(c, options, grading_dir):
-    """Student code runs in the limited kernel (memory and CPU caps, its own user, the
-    solutions and the gradebook out of sight); its kernelspec lives in grading/.jupyter."""
+    """Student code runs in the limited kernel (bubblewrap: an allowlisted read-only view,
+    no network, its own user; memory and CPU caps); its kernelspec lives in
+    grading/.jupyter."""
     data_dir = install_kernelspec(grading_dir / ".jupyter", options)
     paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     if str(data_dir) not in paths:
         os.environ["JUPYTER_PATH"] = os.pathsep.join([str(data_dir), *paths])
     c.Execute.kernel_name = KERNEL_NAME
+    c.CrashProofExecute.unsafe_no_sandbox = options.unsafe
 
 
 def _autograde_pipeline(c, course_root, grading_dir):
@@ -101,6 +105,7 @@ def _autograde_pipeline(c, course_root, grading_dir):
     ]
     c.Autograde.autograde_preprocessors = [
         f"{_PREPROCESSORS}.CrashProofExecute",
+        f"{_PREPROCESSORS}.NeutraliseMarkers",
         "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",
@@ -116,6 +121,7 @@ def _feedback_and_export(c, grading_dir):
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+        f"{_PREPROCESSORS}.NeutraliseMarkers",
         "nbgrader.preprocessors.ClearHiddenTests",
     ]
     # Export: nbgrader's CSV with a status column (failures are never a silent 0).

@@ -93,7 +93,8 @@ class Worker:
         if result.get("success"):
             return None
         error = (result.get("error") or "").strip().splitlines()
-        last = error[-1] if error else "no error message"
+        last = _kernel_start_reason(self.status_dir, assignment, student) or \
+            (error[-1] if error else "no error message")
         set_submission_incidents(self.status_dir, assignment, student, [Incident(
             "grader-error", f"nbgrader failed on this submission ({last}); see {log_file}")])
         return f"nbgrader autograde failed: {last} (log: {log_file})"
@@ -111,6 +112,18 @@ class Worker:
                     grade.needs_manual_grade = False
                 notebook.flagged = True
             gb.db.commit()
+
+
+def _kernel_start_reason(status_dir, assignment, student):
+    """Why the kernel could not start for this submission ('' if it did)."""
+    from dlcourse.grading_records import read_record
+
+    notebooks = read_record(status_dir, assignment, student).get("notebooks", {})
+    for record in notebooks.values():
+        for incident in record.get("incidents", []):
+            if incident.get("kind") == "kernel-start":
+                return incident.get("reason", "the kernel could not start")
+    return ""
 
 
 def main(argv=None):

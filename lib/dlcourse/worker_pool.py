@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from dlcourse.kernel_users import kill_sandbox_processes
+from dlcourse.kernelspec import UNSAFE_ENV
 from dlcourse.nbgrader_runner import nbgrader_environment
 
 __all__ = ["GraderError", "WorkerPool", "TaskOutcome"]
@@ -59,15 +60,20 @@ def _kill_tree(pid):
 class _WorkerProcess:
     """A worker subprocess and the pipe protocol to it."""
 
-    def __init__(self, course, index, log_dir, threads_per_kernel=False):
+    def __init__(self, course, index, log_dir, threads_per_kernel=False, unsafe=False):
         self.course = course
         self.index = index
         self.one_thread = threads_per_kernel
+        self.unsafe = unsafe
         self.log_path = Path(log_dir) / f"worker-{index}.log"
         self.process = None
 
     def start(self):
         env = nbgrader_environment()
+        # only --unsafe-no-sandbox grades without the sandbox, never a stray variable
+        env.pop(UNSAFE_ENV, None)
+        if self.unsafe:
+            env[UNSAFE_ENV] = "1"
         if self.one_thread:
             # kernels side by side: one BLAS thread each, no oversubscribed cores
             for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -181,8 +187,9 @@ class TaskOutcome:
 class WorkerPool:
     """``workers`` worker processes grading ``tasks`` ({student: [assignment, ...]})."""
 
-    def __init__(self, course, tasks, workers, task_timeout):
+    def __init__(self, course, tasks, workers, task_timeout, unsafe=False):
         self.course = course
+        self.unsafe = unsafe
         self.workers = workers
         self.task_timeout = task_timeout
         self.schedule = _Schedule(tasks)
@@ -191,7 +198,7 @@ class WorkerPool:
 
     def _serve(self, index):
         worker = _WorkerProcess(self.course, index, self.course.logs_dir,
-                                threads_per_kernel=self.workers > 1)
+                                threads_per_kernel=self.workers > 1, unsafe=self.unsafe)
         try:
             while (item := self.schedule.take()) is not None:
                 student, assignment = item

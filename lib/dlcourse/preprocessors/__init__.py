@@ -19,6 +19,9 @@ formgrader and ``dlcourse autograde`` all use them:
   rest get an error output naming the reason (0 points). It also zeroes the tests
   affected by tampering (:mod:`dlcourse.tampering`) and records timeouts, memory errors
   and floods of output.
+- :class:`NeutraliseMarkers` (``neutralise_markers``, after execution and before
+  ``ClearHiddenTests`` in feedback): nbgrader's marker text (``BEGIN HIDDEN TESTS`` ...)
+  in cells the student wrote no longer breaks feedback.
 - :class:`RecordFinished` (``record_finished``, last step): closes the record and flags
   the notebook in the gradebook when something needs attention.
 
@@ -29,9 +32,10 @@ says where the grading records (:mod:`dlcourse.grading_records`) go.
 from dlcourse.preprocessors.crash_proof_execute import CrashProofExecute
 from dlcourse.preprocessors.grading_record import GradingRecord
 from dlcourse.preprocessors.inspect_submission import InspectSubmission
+from dlcourse.preprocessors.neutralise_markers import NeutraliseMarkers
 from dlcourse.preprocessors.record_finished import RecordFinished
 from dlcourse.preprocessors.restore_cells import RestoreCells
 from dlcourse.preprocessors.tolerant_exporter import TolerantNotebookExporter
 
 __all__ = ["GradingRecord", "TolerantNotebookExporter", "InspectSubmission", "RestoreCells",
-           "CrashProofExecute", "RecordFinished"]
+           "CrashProofExecute", "NeutraliseMarkers", "RecordFinished"]

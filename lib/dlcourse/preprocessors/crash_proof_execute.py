@@ -2,7 +2,12 @@
 memory or CPU limit) or ignores the interrupt after a timeout: the cells that ran keep
 their outputs (and points), the rest get an error output naming the reason (0 points).
 It also zeroes the tests affected by tampering (:mod:`dlcourse.tampering`) and records
-timeouts, memory errors and floods of output."""
+timeouts, memory errors and floods of output.
+
+A kernel that cannot start (no sandbox on this machine, a launcher failure) is the
+grading machine's failure, never a student's zero: it is recorded and raised, so
+nbgrader reports that submission as failed and the run exits non-zero. A run with
+``unsafe_no_sandbox`` records so on every notebook."""
 
 import ast
 import signal
@@ -13,12 +18,13 @@ from nbclient.exceptions import CellControlSignal, DeadKernelError
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_locked, is_solution
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from dlcourse import grading_records, tampering
 from dlcourse.grading_records import Incident
 from dlcourse.kernel_launcher import SANDBOX_FAILED
 from dlcourse.kernel_users import kill_sandbox_processes, sandbox_uid
+from dlcourse.kernelspec import sandbox_problem
 from dlcourse.limits import DEFAULT_LIMITS
 from dlcourse.preprocessors.grading_record import (
     GradingRecord,
@@ -26,8 +32,13 @@ from dlcourse.preprocessors.grading_record import (
     error_output,
     unreadable_reason,
 )
+from dlcourse.provisioner import SandboxProvisioner
 
-__all__ = ["CrashProofExecute"]
+__all__ = ["CrashProofExecute", "KernelStartError"]
+
+
+class KernelStartError(RuntimeError):
+    """The graded kernel could not start: a failure of the grading machine."""
 
 
 class CrashProofExecute(Execute, GradingRecord):
@@ -35,6 +46,9 @@ class CrashProofExecute(Execute, GradingRecord):
 
     responsive_after_timeout = Integer(
         5, help="seconds a timed-out kernel has to answer again before it is killed").tag(
+        config=True)
+    unsafe_no_sandbox = Bool(
+        False, help="the kernel runs without bubblewrap (every record says so)").tag(
         config=True)
 
     # ---- the whole notebook
@@ -51,14 +65,16 @@ class CrashProofExecute(Execute, GradingRecord):
                                     f"the submitted notebook could not be read ({unreadable})",
                                     record=False)
             return nb, resources
+        self._check_sandbox(resources)
         findings = self._find_tampering(nb, resources)
+        SandboxProvisioner.last_launch_error = ""
         try:
             nb, resources = super().preprocess(nb, resources, km)
-        except Exception as exc:  # noqa: BLE001 - the kernel could not start at all
-            reason = f"the kernel could not start ({type(exc).__name__}: {exc})"
-            self.log.error("%s", reason)
-            self._incidents.append(Incident("kernel-start", reason))
-            self._fail_graded_cells(nb, "KernelStartError", reason)
+        except (RuntimeError, TimeoutError) as exc:
+            if self._kernel_pid is not None or self._stop_reason:
+                raise
+            detail = SandboxProvisioner.last_launch_error or f"{type(exc).__name__}: {exc}"
+            self._kernel_start_failed(resources, f"the kernel could not start ({detail})")
         finally:
             if self._kernel_pid:
                 kill_sandbox_processes(sandbox_uid(self._kernel_pid))
@@ -66,6 +82,23 @@ class CrashProofExecute(Execute, GradingRecord):
         self._inspect_outputs(nb)
         self._record(grading_records.add_incidents, resources, self._incidents)
         return nb, resources
+
+    def _check_sandbox(self, resources):
+        problem = sandbox_problem(unsafe=self.unsafe_no_sandbox)
+        if problem:
+            self._kernel_start_failed(resources,
+                                      f"the grading sandbox cannot be built: {problem}")
+        if self.unsafe_no_sandbox:
+            self._incidents.append(Incident(
+                "unsafe", "graded WITHOUT the sandbox (--unsafe-no-sandbox): student code "
+                "could read and change what the grader can"))
+
+    def _kernel_start_failed(self, resources, reason):
+        """Record and raise (nbgrader then reports this submission as failed)."""
+        self.log.error("%s", reason)
+        self._incidents.append(Incident("kernel-start", reason))
+        self._record(grading_records.add_incidents, resources, self._incidents)
+        raise KernelStartError(reason)
 
     def _fail_graded_cells(self, nb, ename, evalue, record=True):
         for cell in nb.cells:
@@ -135,8 +168,9 @@ class CrashProofExecute(Execute, GradingRecord):
             return "exit status unknown"
         if code == SANDBOX_FAILED:
             return "the grading sandbox could not start it; see the grader log"
-        if code < 0:
-            number = -code
+        if code < 0 or code > 128:
+            # killed by a signal: Popen says -N; bwrap, the kernel's parent, exits 128 + N
+            number = -code if code < 0 else code - 128
             try:
                 name = signal.Signals(number).name
             except ValueError:
