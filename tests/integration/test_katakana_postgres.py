@@ -6,9 +6,7 @@ import concurrent.futures
 import threading
 import time
 
-from katakana_web_support import good_zip, login, write_test_set
 from starlette.testclient import TestClient
-from test_pipeline import postgres_url  # noqa: F401  (the fixture: a fresh database)
 
 from dlcourse.katakana import users
 from dlcourse.katakana.web import queue
@@ -17,6 +15,8 @@ from dlcourse.katakana.web.db import connect
 from dlcourse.katakana.web.notify import SmtpSettings
 from dlcourse.katakana.web.settings import WebSettings
 from dlcourse.katakana.web.uploads import UploadLimits
+from katakana_web_support import good_zip, login, write_test_set
+from test_pipeline import postgres_url  # noqa: F401  (the fixture: a fresh database)
 
 PASSWORD = "postgres-pw"
 
