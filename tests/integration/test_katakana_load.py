@@ -18,7 +18,7 @@ from datetime import datetime
 import httpx2 as httpx
 
 from dlcourse.katakana import users
-from dlcourse.katakana.web.db import accounts, connect, iso, utc_now
+from dlcourse.katakana.web.db import accounts, connect, iso, utc_now, writing
 from katakana_web_support import (
     REPO,
     Server,
@@ -39,7 +39,7 @@ def add_trainees(db_path):
     engine = connect(f"sqlite:///{db_path}")
     users.add_account(engine, "t00", PASSWORD)
     hashed = users.get_account(engine, "t00")["password_hash"]  # hashing 50 times is slow
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(accounts.insert(), [
             dict(id=f"t{i:02d}", password_hash=hashed, nickname="", email="", role="trainee",
                  created_at=iso(utc_now())) for i in range(1, TRAINEES)])

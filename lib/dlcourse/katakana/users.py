@@ -15,7 +15,7 @@ import argon2
 import sqlalchemy as sa
 
 from dlcourse.katakana.scoring import STUDENT_ID
-from dlcourse.katakana.web.db import accounts, iso, sessions, utc_now
+from dlcourse.katakana.web.db import accounts, iso, sessions, utc_now, writing
 
 __all__ = ["AccountError", "add_account", "set_password", "authenticate", "get_account",
            "list_accounts", "update_profile", "open_session", "session_for", "close_session",
@@ -57,7 +57,7 @@ def add_account(engine, account_id, password, nickname="", email="", role="train
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     _check_password(password)
     _check_profile(nickname, email)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         if conn.execute(sa.select(accounts.c.id).where(accounts.c.id == account_id)).first():
             raise AccountError(f"account {account_id!r} exists already")
         conn.execute(accounts.insert().values(
@@ -67,7 +67,7 @@ def add_account(engine, account_id, password, nickname="", email="", role="train
 
 def set_password(engine, account_id, password):
     _check_password(password)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         done = conn.execute(accounts.update().where(accounts.c.id == account_id).values(
             password_hash=_HASHER.hash(password))).rowcount
     if not done:
@@ -90,7 +90,7 @@ def update_profile(engine, account_id, nickname, email):
     nickname = (nickname or "").strip()
     email = (email or "").strip()
     _check_profile(nickname, email)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(accounts.update().where(accounts.c.id == account_id).values(
             nickname=nickname, email=email))
 
@@ -117,7 +117,7 @@ def open_session(engine, account_id, now=None):
     """A new login session: returns (cookie token, CSRF token). Only a hash is stored."""
     now = now or utc_now()
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(sessions.delete().where(sessions.c.expires_at < iso(now)))
         conn.execute(sessions.insert().values(
             token_hash=_token_hash(token), account=account_id, csrf=csrf,
@@ -141,5 +141,5 @@ def session_for(engine, token, now=None):
 
 def close_session(engine, token):
     if token:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             conn.execute(sessions.delete().where(sessions.c.token_hash == _token_hash(token)))

@@ -5,11 +5,13 @@ scoring servers can share one PostgreSQL ledger), else the SQLite file ``ledger.
 in the scorer's state folder. All tables are prefixed ``katakana_`` so they can live in
 the same database as nbgrader's gradebook.
 
-Concurrency: on SQLite every transaction starts with ``BEGIN IMMEDIATE`` (one writer at a
-time, readers unaffected under WAL); on PostgreSQL the queue locks rows
+Concurrency: every write goes through :func:`writing`; on SQLite its transaction starts
+with ``BEGIN IMMEDIATE`` (one writer at a time, so a count and the insert it allows are
+atomic; readers are not blocked under WAL); on PostgreSQL the queue locks rows
 (``FOR UPDATE``, ``SKIP LOCKED``). The same statements work on both.
 """
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -17,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 __all__ = ["METADATA", "accounts", "sessions", "submissions", "uploads", "ledger_url",
-           "connect", "utc_now", "iso"]
+           "connect", "writing", "utc_now", "iso"]
 
 METADATA = sa.MetaData()
 
@@ -102,11 +104,21 @@ def connect(url):
 
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            immediate = connection.get_execution_options().get("write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
     else:
         engine = sa.create_engine(url, pool_pre_ping=True)
     METADATA.create_all(engine)
     return engine
+
+
+@contextlib.contextmanager
+def writing(engine):
+    """A connection in a write transaction (committed on leaving, rolled back on error)."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(write=True)
+        with conn.begin():
+            yield conn
 
 
 def utc_now():

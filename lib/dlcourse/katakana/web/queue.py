@@ -17,7 +17,7 @@ import secrets
 import sqlalchemy as sa
 
 from dlcourse.katakana.ledger import DAILY_LIMIT
-from dlcourse.katakana.web.db import accounts, iso, submissions, uploads, utc_now
+from dlcourse.katakana.web.db import accounts, iso, submissions, uploads, utc_now, writing
 
 __all__ = ["QuotaExceeded", "Quota", "COUNTED", "quota", "enqueue", "claim", "heartbeat",
            "finish", "requeue_abandoned", "rescore", "submission", "history", "all_submissions",
@@ -80,7 +80,7 @@ def enqueue(engine, account, zip_bytes, filename, files, training_accuracy=None,
     Raises QuotaExceeded (nothing is stored then).
     """
     now = now or utc_now()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         # serialises the account's uploads on PostgreSQL (SQLite: BEGIN IMMEDIATE does)
         conn.execute(sa.select(accounts.c.id).where(accounts.c.id == account).with_for_update())
         current = _quota(conn, account, now)
@@ -98,7 +98,7 @@ def enqueue(engine, account, zip_bytes, filename, files, training_accuracy=None,
 def claim(engine, worker, now=None):
     """Claim the oldest queued submission for ``worker``: (row dict, zip bytes) or None."""
     now = now or utc_now()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = conn.execute(sa.select(submissions.c.id).where(submissions.c.status == "queued")
                            .order_by(submissions.c.id).limit(1)
                            .with_for_update(skip_locked=True)).first()
@@ -121,7 +121,7 @@ def _claimed(job):
 
 def heartbeat(engine, job, now=None):
     """Tell the ledger the job is still being scored; False if it was taken away."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         return conn.execute(submissions.update().where(_claimed(job)).values(
             heartbeat_at=iso(now or utc_now()))).rowcount == 1
 
@@ -136,7 +136,7 @@ def finish(engine, job, status, metrics=None, failure_kind=None, failure_message
     if metrics is not None:
         values.update(accuracy=metrics["accuracy"], cross_entropy=metrics["cross_entropy"],
                       metrics=json.dumps(metrics, ensure_ascii=False))
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         return conn.execute(submissions.update().where(_claimed(job)).values(
             **values)).rowcount == 1
 
@@ -150,7 +150,7 @@ def requeue_abandoned(engine, worker, lease, now=None):
     now = now or utc_now()
     abandoned = sa.and_(submissions.c.status == "running", sa.or_(
         submissions.c.claimed_by == worker, submissions.c.heartbeat_at < iso(now - lease)))
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(submissions.update().where(abandoned, submissions.c.runs >= MAX_RUNS)
                      .values(status="error", claim_token=None, finished_at=iso(now),
                              failure_kind="interrupted",
@@ -161,7 +161,7 @@ def requeue_abandoned(engine, worker, lease, now=None):
 
 def rescore(engine, submission_id):
     """Queue a submission again (the instructor's rescore); same row, counted once."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         return conn.execute(submissions.update().where(
             submissions.c.id == submission_id, submissions.c.status != "running").values(
             status="queued", claim_token=None, claimed_by=None, runs=0)).rowcount == 1
@@ -227,13 +227,13 @@ def unseen_finished(engine, account):
 
 
 def mark_seen(engine, submission_id):
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(submissions.update().where(submissions.c.id == submission_id).values(
             seen=True))
 
 
 def set_email_status(engine, submission_id, text):
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(submissions.update().where(submissions.c.id == submission_id).values(
             email_status=text[:500]))
 
@@ -256,5 +256,5 @@ def leaderboard(engine):
     ordered = sorted(best.values(), key=lambda item: item[0], reverse=True)
     return [dict(rank=rank, account=row.account, nickname=row.nickname or row.account,
                  accuracy=row.accuracy, cross_entropy=row.cross_entropy,
-                 date=row.finished_at[:10], submissions=counts[row.account], id=row.id)
+                 finished_at=row.finished_at, submissions=counts[row.account], id=row.id)
             for rank, (_, row) in enumerate(ordered, start=1)]
