@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from dlcourse.katakana import users
 from dlcourse.katakana.web import queue
 from dlcourse.katakana.web.app import create_app
-from dlcourse.katakana.web.db import connect
+from dlcourse.katakana.web.db import connect, utc_now
 from dlcourse.katakana.web.notify import SmtpSettings
 from dlcourse.katakana.web.settings import WebSettings
 from dlcourse.katakana.web.uploads import UploadLimits
@@ -306,6 +306,25 @@ def test_a_job_left_running_by_a_dead_server_is_scored_once(site):
     assert queue.quota(engine, "s001").used == 1
     stale = queue.submission(engine, number)
     assert stale["status"] == "scored" and stale["accuracy"] == 1.0
+
+
+def test_jobs_of_a_server_that_stopped_beating_go_back_to_the_queue(site):
+    settings, engine = site
+    for _ in range(3):
+        queue.enqueue(engine, "s001", b"zip", "a.zip", [])
+    old = utc_now() - dt.timedelta(minutes=10)
+    dead, _ = queue.claim(engine, "other:1", now=old)
+    live, _ = queue.claim(engine, "other:2")
+    assert queue.requeue_abandoned(engine, None, dt.timedelta(minutes=2)) == 1
+    assert queue.submission(engine, dead["id"])["status"] == "queued"
+    assert queue.submission(engine, live["id"])["status"] == "running"
+    for _ in range(queue.MAX_RUNS - 1):  # a job that keeps killing its server is given up
+        again, _ = queue.claim(engine, "other:1", now=old)
+        assert again["id"] == dead["id"]
+        queue.requeue_abandoned(engine, None, dt.timedelta(minutes=2))
+    given_up = queue.submission(engine, dead["id"])
+    assert given_up["status"] == "error" and given_up["failure_kind"] == "interrupted"
+    assert queue.quota(engine, "s001").used == 2  # a server's failure costs the trainee nothing
 
 
 def test_leaderboard_best_per_trainee_with_nicknames(site):

@@ -100,7 +100,8 @@ def _csrf_ok(request, form, csrf):
 
 def _refused(request, kind, detail="", status=400, account=None, csrf=None):
     """The dashboard (or the login page) with a refusal message; nothing is stored."""
-    error = {"kind": kind, "text": rejected_text(kind), "detail": detail, "free": True}
+    error = {"kind": kind, "text": rejected_text(kind), "detail": detail,
+             "free": account is not None}
     if account is None:
         return _render(request, "login.html", {"error": error}, status=status)
     return _render(request, "dashboard.html", _dashboard(request, account, error), status,
@@ -148,7 +149,7 @@ async def login(request):
     if account is None:
         return _render(request, "login.html", {"error": {
             "text": "学籍番号またはパスワードが違います。", "detail": ""}}, status=401)
-    token, _ = users.open_session(engine, account["id"])
+    token, _ = await run_in_threadpool(users.open_session, engine, account["id"])
     response = RedirectResponse("/submissions", status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         max_age=int(users.SESSION_LIFETIME.total_seconds()))
@@ -283,7 +284,7 @@ async def result(request, account, csrf):
     engine = request.app.state.engine
     job = _visible_submission(request, account)
     if job["account"] == account["id"] and job["status"] in ("scored", "failed", "error"):
-        queue.mark_seen(engine, job["id"])
+        await run_in_threadpool(queue.mark_seen, engine, job["id"])
     return _render(request, "result.html", {
         "job": job, "position": queue.queue_position(engine, job["id"]),
         "confusion": _confusion_cells(job)}, 200, account, csrf)

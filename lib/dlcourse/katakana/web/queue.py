@@ -142,14 +142,15 @@ def finish(engine, job, status, metrics=None, failure_kind=None, failure_message
 
 
 def requeue_abandoned(engine, worker, lease, now=None):
-    """Queue again the jobs ``worker`` (a previous life of this server) left running and any
-    job whose heartbeat is older than ``lease``; give up after MAX_RUNS runs.
-
-    Returns the number of jobs queued again.
+    """Queue again the jobs whose heartbeat is older than ``lease`` (their server died) and,
+    when ``worker`` is given, those that server (a previous life of it) left running; give
+    up after MAX_RUNS runs. Returns the number of jobs queued again.
     """
     now = now or utc_now()
-    abandoned = sa.and_(submissions.c.status == "running", sa.or_(
-        submissions.c.claimed_by == worker, submissions.c.heartbeat_at < iso(now - lease)))
+    dead = [submissions.c.heartbeat_at < iso(now - lease)]
+    if worker:
+        dead.append(submissions.c.claimed_by == worker)
+    abandoned = sa.and_(submissions.c.status == "running", sa.or_(*dead))
     with writing(engine) as conn:
         conn.execute(submissions.update().where(abandoned, submissions.c.runs >= MAX_RUNS)
                      .values(status="error", claim_token=None, finished_at=iso(now),

@@ -94,11 +94,14 @@ class WorkerPool:
         while not self.stop_event.wait(interval):
             with self.lock:
                 jobs = list(self.active.values())
-            for job in jobs:
-                try:
+            try:
+                for job in jobs:
                     queue.heartbeat(self.engine, job)
-                except Exception:  # noqa: BLE001
-                    LOG.exception("heartbeat of submission %s failed", job["id"])
+                # jobs of another server sharing the ledger that stopped beating
+                if queue.requeue_abandoned(self.engine, None, self.settings.lease):
+                    self.wake.set()
+            except Exception:  # noqa: BLE001  (a ledger hiccup must not stop the beat)
+                LOG.exception("heartbeat failed")
 
     def _score(self, job, data):
         scratch = Path(tempfile.mkdtemp(prefix=f"katakana-{job['id']}-"))
