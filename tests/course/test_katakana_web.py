@@ -409,3 +409,17 @@ def test_users_command_adds_and_lists_accounts(tmp_path):
     assert users.authenticate(engine, "t1", password)["role"] == "instructor"
     missing = dlcourse("serve", "--port", "1", env=env)
     assert missing.returncode == 2 and "hidden test set is missing" in missing.stderr
+
+
+def test_settings_bound_workers_by_cores_and_default_to_the_sqlite_ledger(tmp_path):
+    from dlcourse.katakana.web.settings import core_count
+
+    environ = {"DLCOURSE_KATAKANA_STATE": str(tmp_path), "DLCOURSE_KATAKANA_TEST": "t.npz",
+               "DLCOURSE_KATAKANA_MAX_UPLOAD_MB": "5", "DLCOURSE_KATAKANA_MAX_FILES": "7"}
+    settings = WebSettings.from_environment(port=9000, workers=999, environ=environ)
+    assert settings.workers == core_count() >= 1
+    assert settings.db_url == f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    assert settings.limits.max_upload_bytes == 5 * 2**20 and settings.limits.max_files == 7
+    assert settings.server_id.endswith(":9000") and settings.base_url.endswith(":9000")
+    shared = dict(environ, DLCOURSE_DB_URL="postgresql://u:p@127.0.0.1/ledger")
+    assert WebSettings.from_environment(environ=shared).db_url.startswith("postgresql://")

@@ -82,9 +82,9 @@ uploads = sa.Table(
 )
 
 
-def ledger_url(state_dir, db_url=None):
+def ledger_url(state_dir, db_url=None, environ=os.environ):
     """``db_url``, else ``$DLCOURSE_DB_URL``, else SQLite ``state_dir/ledger.sqlite``."""
-    return db_url or os.environ.get("DLCOURSE_DB_URL") or (
+    return db_url or environ.get("DLCOURSE_DB_URL") or (
         f"sqlite:///{Path(state_dir) / 'ledger.sqlite'}")
 
 

@@ -62,7 +62,7 @@ class WebSettings:
             max_files=int(environ.get("DLCOURSE_KATAKANA_MAX_FILES", 200)))
         requested = workers or int(environ.get("DLCOURSE_KATAKANA_WORKERS", 0)) or core_count()
         return cls(
-            state_dir=state_dir, db_url=ledger_url(state_dir, db_url),
+            state_dir=state_dir, db_url=ledger_url(state_dir, db_url, environ),
             test_set=Path(environ.get("DLCOURSE_KATAKANA_TEST") or paths.default_test_set()),
             workers=max(1, min(requested, core_count())), limits=limits,
             smtp=SmtpSettings.from_environment(environ),
