@@ -423,3 +423,26 @@ def test_settings_bound_workers_by_cores_and_default_to_the_sqlite_ledger(tmp_pa
     assert settings.server_id.endswith(":9000") and settings.base_url.endswith(":9000")
     shared = dict(environ, DLCOURSE_DB_URL="postgresql://u:p@127.0.0.1/ledger")
     assert WebSettings.from_environment(environ=shared).db_url.startswith("postgresql://")
+
+
+def test_as_a_hub_service_login_goes_through_jupyterhub(site):
+    from dlcourse.katakana.web.hub_auth import HubOAuth
+
+    settings, engine = site
+    settings.root_path = "/services/katakana"
+    settings.hub = HubOAuth.from_environment({
+        "JUPYTERHUB_API_TOKEN": "t", "JUPYTERHUB_API_URL": "http://127.0.0.1:9/hub/api",
+        "JUPYTERHUB_CLIENT_ID": "service-katakana",
+        "JUPYTERHUB_SERVICE_PREFIX": "/services/katakana/"})
+    client = TestClient(create_app(settings, start_workers=False), follow_redirects=False)
+    start = client.get("/services/katakana/login")
+    assert start.status_code == 302
+    assert start.headers["location"].startswith("/hub/api/oauth2/authorize?client_id=service-"
+                                                "katakana&response_type=code&redirect_uri=%2F"
+                                                "services%2Fkatakana%2Foauth_callback&state=")
+    assert client.cookies.get("katakana_oauth_state") in start.headers["location"]
+    forged = client.get("/services/katakana/oauth_callback?code=x&state=not-the-state")
+    assert forged.status_code == 403 and "ログインをやり直してください" in forged.text
+    assert client.post("/services/katakana/login", data={}).status_code == 405
+    assert client.get("/submissions").status_code == 404  # everything lives under the prefix
+    assert users.authenticate(engine, "s001", PASSWORD)  # password accounts stay as they are

@@ -33,6 +33,7 @@ from dlbasics.datasets import KATAKANA_CLASSES
 from dlcourse.katakana import users
 from dlcourse.katakana.web import queue
 from dlcourse.katakana.web.db import connect
+from dlcourse.katakana.web.hub_auth import HubError, provision
 from dlcourse.katakana.web.messages import failed_text, rejected_text
 from dlcourse.katakana.web.uploads import UploadRejected, validate
 from dlcourse.katakana.web.worker import WorkerPool
@@ -42,6 +43,7 @@ __all__ = ["create_app", "JST"]
 HERE = Path(__file__).resolve().parent
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 SESSION_COOKIE, CSRF_COOKIE = "katakana_session", "katakana_csrf"
+OAUTH_STATE_COOKIE = "katakana_oauth_state"
 #: Room for the multipart envelope and the small form fields around the file.
 FORM_OVERHEAD = 64 * 1024
 
@@ -73,6 +75,20 @@ def _templates():
     return templates
 
 
+def _go(request, path):
+    """A redirect (303) to ``path`` of this site, under its root path."""
+    return RedirectResponse(request.app.state.settings.root_path + path, status_code=303)
+
+
+def _cookie(request, response, name, value=None, **options):
+    """Set (or, without a value, delete) one of the site's cookies, for its root path."""
+    path = request.app.state.settings.root_path or "/"
+    if value is None:
+        response.delete_cookie(name, path=path)
+    else:
+        response.set_cookie(name, value, httponly=True, samesite="lax", path=path, **options)
+
+
 def _auth(request):
     engine = request.app.state.engine
     return users.session_for(engine, request.cookies.get(SESSION_COOKIE))
@@ -84,12 +100,13 @@ def _render(request, name, context=None, status=200, account=None, csrf=None):
         account, csrf = _auth(request)
     anonymous_csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
     context = dict(context or {}, request=request, account=account,
+                   root=state.settings.root_path, hub=state.settings.hub is not None,
                    csrf=csrf or anonymous_csrf, daily_limit=queue.DAILY_LIMIT,
                    limits=state.settings.limits,
                    notices=queue.unseen_finished(state.engine, account["id"]) if account else [])
     response = state.templates.TemplateResponse(request, name, context, status_code=status)
     if not csrf and CSRF_COOKIE not in request.cookies:
-        response.set_cookie(CSRF_COOKIE, anonymous_csrf, httponly=True, samesite="lax")
+        _cookie(request, response, CSRF_COOKIE, anonymous_csrf)
     return response
 
 
@@ -132,14 +149,51 @@ async def _form(request, max_bytes=FORM_OVERHEAD, max_files=0):
 
 async def home(request):
     account, _ = _auth(request)
-    return RedirectResponse("/submissions" if account else "/login", status_code=303)
+    return _go(request, "/submissions" if account else "/login")
 
 
 async def login_page(request):
-    return _render(request, "login.html")
+    hub = request.app.state.settings.hub
+    if hub is None:
+        return _render(request, "login.html")
+    state = secrets.token_urlsafe(24)
+    response = RedirectResponse(hub.login_redirect(state), status_code=302)
+    _cookie(request, response, OAUTH_STATE_COOKIE, state, max_age=600)
+    return response
+
+
+async def oauth_callback(request):
+    """JupyterHub sends the trainee back here with a code (only as a hub service)."""
+    hub = request.app.state.settings.hub
+    state = request.query_params.get("state", "")
+    expected = request.cookies.get(OAUTH_STATE_COOKIE, "")
+    if hub is None or not expected or not hmac.compare_digest(state, expected):
+        raise HTTPException(403, "ログインをやり直してください"
+                                 " (JupyterHub からの戻り先が正しくありません)。")
+    try:
+        code = request.query_params.get("code", "")
+        user = await run_in_threadpool(hub.user_for_code, code)
+    except (HubError, KeyError) as exc:
+        raise HTTPException(502, f"JupyterHub でログインできませんでした: {exc}") from None
+    engine = request.app.state.engine
+    account = await run_in_threadpool(provision, engine, user)
+    response = await _start_session(request, account)
+    _cookie(request, response, OAUTH_STATE_COOKIE)
+    return response
+
+
+async def _start_session(request, account_id):
+    token, _ = await run_in_threadpool(users.open_session, request.app.state.engine,
+                                       account_id)
+    response = _go(request, "/submissions")
+    _cookie(request, response, SESSION_COOKIE, token,
+            max_age=int(users.SESSION_LIFETIME.total_seconds()))
+    return response
 
 
 async def login(request):
+    if request.app.state.settings.hub is not None:
+        raise HTTPException(405, "JupyterHub のログインを使ってください。")
     form = await _form(request)
     if not _csrf_ok(request, form, None):
         return _refused(request, "csrf", status=403)
@@ -149,11 +203,7 @@ async def login(request):
     if account is None:
         return _render(request, "login.html", {"error": {
             "text": "学籍番号またはパスワードが違います。", "detail": ""}}, status=401)
-    token, _ = await run_in_threadpool(users.open_session, engine, account["id"])
-    response = RedirectResponse("/submissions", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        max_age=int(users.SESSION_LIFETIME.total_seconds()))
-    return response
+    return await _start_session(request, account["id"])
 
 
 async def logout(request):
@@ -161,8 +211,8 @@ async def logout(request):
     form = await _form(request)
     if account and _csrf_ok(request, form, csrf):
         users.close_session(request.app.state.engine, request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response = _go(request, "/login")
+    _cookie(request, response, SESSION_COOKIE)
     return response
 
 
@@ -170,7 +220,7 @@ def _login_required(handler):
     async def wrapped(request):
         account, csrf = _auth(request)
         if account is None:
-            return RedirectResponse("/login", status_code=303)
+            return _go(request, "/login")
         return await handler(request, account, csrf)
     wrapped.__name__ = handler.__name__
     return wrapped
@@ -253,7 +303,7 @@ async def _accept(request, account, csrf, form):
     except queue.QuotaExceeded:
         return _limit_reached(request, account, csrf)
     state.pool.notify_new_job()
-    return RedirectResponse(f"/submissions/{new_id}", status_code=303)
+    return _go(request, f"/submissions/{new_id}")
 
 
 def _limit_reached(request, account, csrf):
@@ -359,7 +409,7 @@ async def rescore(request, account, csrf):
     if not queue.rescore(request.app.state.engine, job["id"]):
         raise HTTPException(409, "採点中の提出は再採点できません。終わってからやり直してください。")
     request.app.state.pool.notify_new_job()
-    return RedirectResponse("/admin", status_code=303)
+    return _go(request, "/admin")
 
 
 CSV_COLUMNS = ["id", "account", "nickname", "status", "created_at", "started_at", "finished_at",
@@ -426,7 +476,7 @@ def create_app(settings, start_workers=True):
 
     routes = [
         Route("/", home), Route("/login", login_page), Route("/login", login, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]), Route("/oauth_callback", oauth_callback),
         Route("/submissions", dashboard), Route("/submissions", upload, methods=["POST"]),
         Route("/submissions/{number}", result), Route("/leaderboard", leaderboard),
         Route("/account", account_page), Route("/account", account_update, methods=["POST"]),
@@ -435,6 +485,8 @@ def create_app(settings, start_workers=True):
         Route("/admin/submissions/{number}/rescore", rescore, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
+    if settings.root_path:  # e.g. /services/katakana as a JupyterHub service
+        routes = [Mount(settings.root_path, routes=routes)]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         HTTPException: http_error}, middleware=[Middleware(SecurityHeaders)])
     app.state.settings, app.state.engine = settings, engine

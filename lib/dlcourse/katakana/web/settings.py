@@ -11,6 +11,7 @@
 | ``DLCOURSE_KATAKANA_MAX_FILES`` | 200 | most files in a zip |
 | ``DLCOURSE_KATAKANA_BASE_URL`` | ``http://HOST:PORT`` | the site's address in e-mails |
 | ``DLCOURSE_SMTP_*`` | no mail | see :mod:`.notify` |
+| ``JUPYTERHUB_*`` | password login | set by JupyterHub for a service: its login, its prefix |
 """
 
 import datetime as dt
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from dlcourse.katakana import launcher, paths
 from dlcourse.katakana.web.db import ledger_url
+from dlcourse.katakana.web.hub_auth import HubOAuth
 from dlcourse.katakana.web.notify import SmtpSettings
 from dlcourse.katakana.web.uploads import UploadLimits
 
@@ -45,6 +47,10 @@ class WebSettings:
     base_url: str
     server_id: str
     #: A running job whose heartbeat is older than this is taken to be abandoned.
+    #: Path the site lives under ('' at the top; JupyterHub's service prefix as a service).
+    root_path: str = ""
+    #: JupyterHub's login (a :class:`HubOAuth`) when run as a JupyterHub service, else None.
+    hub: object = None
     lease: dt.timedelta = dt.timedelta(minutes=2)
     poll_seconds: float = 1.0
     time_limit: int = field(default_factory=lambda: launcher.TIME_LIMIT_SECONDS)
@@ -67,4 +73,6 @@ class WebSettings:
             workers=max(1, min(requested, core_count())), limits=limits,
             smtp=SmtpSettings.from_environment(environ),
             base_url=environ.get("DLCOURSE_KATAKANA_BASE_URL", f"http://{host}:{port}"),
-            server_id=f"{socket.gethostname()}:{port}")
+            server_id=f"{socket.gethostname()}:{port}",
+            root_path=environ.get("JUPYTERHUB_SERVICE_PREFIX", "").rstrip("/"),
+            hub=HubOAuth.from_environment(environ))
