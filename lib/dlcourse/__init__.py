@@ -34,6 +34,8 @@ staleness check in a scratch_course), ``collect`` (collect: LMS zips and folders
 ``grades`` (grades_export: CSV with a status column, also for stock ``nbgrader
 export``), ``demo`` (demo + simulated_submissions: the whole week in a scratch course),
 ``katakana score|leaderboard`` (katakana/: the project's scorer, a limited child
-process per submission, an SQLite ledger of 3 a day, the leaderboard). authoring builds
+process per submission, an SQLite ledger of 3 a day, the leaderboard), ``katakana
+serve|users`` (katakana/web/: the scoring website, its queue in the ledger and its
+scoring threads; katakana/users: its accounts). authoring builds
 nbgrader cells; gradebook reads one submission's per-cell scores.
 """

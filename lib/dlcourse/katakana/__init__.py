@@ -8,7 +8,9 @@
 - :mod:`~dlcourse.katakana.leaderboard`: leaderboard.csv and leaderboard.html;
 - :mod:`~dlcourse.katakana.paths`: where the test set and the ledger are (from the
   course root, or ``$DLCOURSE_KATAKANA_TEST`` / ``$DLCOURSE_KATAKANA_STATE``);
-- :mod:`~dlcourse.katakana.cli`: ``dlcourse katakana score|leaderboard``.
+- :mod:`~dlcourse.katakana.users`: accounts of the scoring website (Argon2 hashes);
+- :mod:`~dlcourse.katakana.web`: the scoring website (``dlcourse katakana serve``);
+- :mod:`~dlcourse.katakana.cli`: ``dlcourse katakana score|leaderboard|serve|users``.
 """
 
 from dlcourse.katakana.launcher import BATCH_SIZE, run_submission

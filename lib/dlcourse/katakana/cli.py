@@ -1,9 +1,10 @@
-"""``dlcourse katakana score|leaderboard``: the katakana project's scoring server."""
+"""``dlcourse katakana score|leaderboard|serve|users``: the katakana project's scoring."""
 
 import sys
 
 from dlcourse import katakana
 from dlcourse.katakana.paths import default_test_set, state_dir
+from dlcourse.katakana.web.cli import add_commands
 
 __all__ = ["add_parser"]
 
@@ -47,4 +48,5 @@ def add_parser(sub):
     p = commands.add_parser("leaderboard", help="write leaderboard.csv and leaderboard.html")
     p.add_argument("--out", default=None, help="output folder (default: grading/katakana/)")
     p.set_defaults(func=_leaderboard)
+    add_commands(commands)
     return parser
