@@ -21,6 +21,7 @@ __all__ = [
     "check_defined_in_notebook",
     "check_layer_gradients",
     "check_optimizer",
+    "check_multi_gradients",
 ]
 
 
@@ -249,3 +250,70 @@ def check_optimizer(optimizer, reference, steps=3, seed=0, shapes=((3, 2), (2,))
                         rtol=rtol, atol=atol)
     if verbose:
         print(f"OK: {name} は {steps} ステップとも正しく更新しました。")
+
+
+def _check_returned_gradients(layer, inputs, name):
+    """Assert that ``backward`` returns one gradient per input, each of its input's shape."""
+    from dlbasics.gradient import input_names
+
+    names = input_names(layer, len(inputs))
+    passed = copy.deepcopy(tuple(inputs))
+    outs = layer.forward(*passed)
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    douts = [np.linspace(-1.0, 1.0, np.size(out)).reshape(np.shape(out)) for out in outs]
+    douts_passed = copy.deepcopy(douts)
+    grads = layer.backward(*douts_passed)
+    check_inputs_unchanged(inputs, passed, f"{name}.forward")
+    check_inputs_unchanged(douts, douts_passed, f"{name}.backward")
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    wanted = ", ".join("d" + n for n in names)
+    if len(grads) != len(inputs):
+        raise AssertionError(
+            f"{name}.backward は入力 {len(inputs)} 個分の勾配 ({wanted}) を返してください"
+            f"（戻り値は {len(grads)} 個でした）。"
+        )
+    for input_name, x, grad in zip(names, inputs, grads):
+        if not np.issubdtype(np.asarray(x).dtype, np.floating):
+            continue
+        if grad is None or np.shape(grad) != np.shape(x):
+            raise AssertionError(
+                f"{name}.backward が返した d{input_name} の形 (shape) が違います。"
+                f"期待: {np.shape(x)}, 実際: {None if grad is None else np.shape(grad)}"
+            )
+
+
+def check_multi_gradients(layer, inputs, param_names=(), threshold=1e-7, seed=0, name=None,
+                          verbose=True):
+    """Assert that ``backward`` of a layer with several inputs/outputs matches numerics.
+
+    For layers such as ``LSTM`` (``forward(x, h_prev, c_prev) -> (h_next, c_next)``,
+    ``backward(dh_next, dc_next) -> (dx, dh_prev, dc_prev)``): every float input and
+    every parameter is compared with central differences (see
+    :func:`dlbasics.gradient.multi_gradient_errors`), and the inputs must be unchanged.
+
+    Inputs:
+    - layer: the layer (stateless between calls: e.g. ``stateful=False``).
+    - inputs: tuple of inputs to ``forward`` (float64; integer ids are not checked).
+    - param_names: parameter attribute names, e.g. ``("Wx", "Wh", "b")``.
+    - threshold: largest allowed relative error.
+    - seed: seed for the random upstream gradients.
+    """
+    from dlbasics.gradient import multi_gradient_errors
+
+    name = name or type(layer).__name__
+    inputs = tuple(inputs)
+    _check_returned_gradients(layer, inputs, name)
+    errors = multi_gradient_errors(layer, inputs, param_names=param_names,
+                                   rng=np.random.default_rng(seed))
+    bad = {key: err for key, err in errors.items() if not err < threshold}
+    if bad:
+        details = ", ".join(f"d{key}: {err:.2e}" for key, err in bad.items())
+        shapes = ", ".join(str(np.shape(x)) for x in inputs)
+        raise AssertionError(
+            f"{name}.backward の勾配が数値微分と一致しません（相対誤差 {details}、"
+            f"許容値 {threshold:.0e}）。入力の形: {shapes}"
+        )
+    if verbose:
+        worst = max(errors.values())
+        print(f"OK: {name}.backward の {len(errors)} 個の勾配は数値微分と一致しました"
+              f"（最大相対誤差 {worst:.1e}）。")
