@@ -22,6 +22,7 @@ __all__ = [
     "check_layer_gradients",
     "check_optimizer",
     "check_multi_gradients",
+    "check_gated_forward",
 ]
 
 
@@ -317,3 +318,58 @@ def check_multi_gradients(layer, inputs, param_names=(), threshold=1e-7, seed=0,
         worst = max(errors.values())
         print(f"OK: {name}.backward の {len(errors)} 個の勾配は数値微分と一致しました"
               f"（最大相対誤差 {worst:.1e}）。")
+
+
+def _outputs_close(actual, expected, rtol=1e-6, atol=1e-8):
+    actual = actual if isinstance(actual, tuple) else (actual,)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    return len(actual) == len(expected) and all(
+        np.shape(a) == np.shape(e) and np.allclose(a, e, rtol=rtol, atol=atol)
+        for a, e in zip(actual, expected))
+
+
+def check_gated_forward(layer, reference_cls, inputs, order, alternatives=(), name=None):
+    """Compare a gated cell's ``forward`` with a reference, naming a mixed-up gate order.
+
+    When the outputs differ but equal those of the reference with the weight blocks of
+    ``Wx``, ``Wh``, ``b`` in another order, the message says which order the answer
+    used (e.g. PyTorch's i, f, g, o instead of the book's f, g, i, o).
+
+    Inputs:
+    - layer: the trainee's cell, with ``Wx``, ``Wh``, ``b`` (blocks side by side).
+    - reference_cls: the correct class, ``reference_cls(Wx, Wh, b)``.
+    - inputs: tuple of inputs to ``forward``.
+    - order: the names of the blocks in the correct order, e.g. ``"fgio"``.
+    - alternatives: ``(description, outputs)`` pairs of known wrong forms to name.
+    """
+    import itertools
+
+    name = name or type(layer).__name__
+    what = _format_call(f"{name}.forward", inputs)
+    actual = layer.forward(*copy.deepcopy(tuple(inputs)))
+    params = [np.array(getattr(layer, key)) for key in ("Wx", "Wh", "b")]
+    expected = reference_cls(*params).forward(*copy.deepcopy(tuple(inputs)))
+    if _outputs_close(actual, expected):
+        return
+    size = params[1].shape[0]
+    for perm in itertools.permutations(range(len(order))):
+        if list(perm) == sorted(perm):
+            continue
+        permuted = [np.concatenate([p[..., k * size:(k + 1) * size] for k in perm], axis=-1)
+                    for p in params]
+        if _outputs_close(actual, reference_cls(*permuted).forward(*copy.deepcopy(tuple(inputs)))):
+            used = ", ".join(order[perm.index(k)] for k in range(len(order)))
+            raise AssertionError(
+                f"{what} の値が違います。重みのブロックを {used} の順に使っているようです。"
+                f"ゲートの並び順（{', '.join(order)}）を確認してください。"
+            )
+    for description, outputs in alternatives:
+        if _outputs_close(actual, outputs):
+            raise AssertionError(f"{what} の値が違います。{description}")
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    actual = actual if isinstance(actual, tuple) else (actual,)
+    if len(actual) != len(expected):
+        raise AssertionError(f"{what} は {len(expected)} 個の値を返してください"
+                             f"（戻り値は {len(actual)} 個でした）。")
+    for index, (a, e) in enumerate(zip(actual, expected)):
+        check_close(a, e, f"{what} の戻り値 {index + 1}")

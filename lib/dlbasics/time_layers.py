@@ -23,8 +23,6 @@ Shapes: N batch size, T time steps, D input size, H hidden size, V vocabulary si
 
 import numpy as np
 
-from dlbasics.functions import sigmoid
-
 __all__ = [
     "RNN",
     "LSTM",
@@ -37,6 +35,15 @@ __all__ = [
     "TimeSoftmaxWithLoss",
     "clip_grads",
 ]
+
+
+def _sigmoid(a):
+    """σ(a) = (1 + tanh(a / 2)) / 2: the logistic sigmoid in one ufunc, never overflowing.
+
+    Equal to 1 / (1 + exp(-a)) up to rounding, and several times faster than the
+    two-branch form of :func:`dlbasics.functions.sigmoid`, which matters in a time loop.
+    """
+    return 0.5 + 0.5 * np.tanh(0.5 * a)
 
 
 def _float_array(array, dtype, name):
@@ -161,10 +168,9 @@ class LSTM(_Parametrised):
         c_prev = self._state(c_prev, "c_prev", x.shape[0])
         H = self.hidden_size
         A = x @ self.Wx + h_prev @ self.Wh + self.b
-        f = sigmoid(A[:, :H])
+        gates = _sigmoid(A)  # f, i, o are slices of it; g is tanh of its own block
+        f, i, o = gates[:, :H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
         g = np.tanh(A[:, H:2 * H])
-        i = sigmoid(A[:, 2 * H:3 * H])
-        o = sigmoid(A[:, 3 * H:])
         c_next = f * c_prev + g * i
         tanh_c_next = np.tanh(c_next)
         h_next = o * tanh_c_next
@@ -215,8 +221,8 @@ class GRU(_Parametrised):
         H = self.hidden_size
         ax = x @ self.Wx + self.b
         ah = h_prev @ self.Wh[:, :2 * H]
-        z = sigmoid(ax[:, :H] + ah[:, :H])
-        r = sigmoid(ax[:, H:2 * H] + ah[:, H:])
+        zr = _sigmoid(ax[:, :2 * H] + ah)
+        z, r = zr[:, :H], zr[:, H:]
         rh = r * h_prev
         h_hat = np.tanh(ax[:, 2 * H:] + rh @ self.Wh[:, 2 * H:])
         h_next = (1.0 - z) * h_prev + z * h_hat
