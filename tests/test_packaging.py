@@ -57,7 +57,8 @@ def test_package_is_importable_with_every_module():
     import importlib
 
     for name in ["functions", "gradient", "layers", "im2col", "optimizers", "networks",
-                 "trainer", "datasets", "metrics", "plot", "checks"]:
+                 "trainer", "datasets", "metrics", "plot", "checks", "time_layers",
+                 "names"]:
         module = importlib.import_module(f"dlbasics.{name}")
         for public in getattr(module, "__all__", []):
             obj = getattr(module, public)

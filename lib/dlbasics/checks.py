@@ -33,6 +33,8 @@ __all__ = [
     "check_layer_gradients",
     "check_optimizer",
     "check_dropout",
+    "check_multi_gradients",
+    "check_gated_forward",
 ]
 
 
@@ -483,3 +485,125 @@ def _check_dropout_randomness(layer, twin, x, out, what):
     if not np.array_equal(second, third):
         raise AssertionError(f"{what}: 推論をはさむとマスクの乱数がずれました。"
                              "推論時 (train_flg=False) は乱数を引かないでください。")
+
+
+def _check_returned_gradients(layer, inputs, name):
+    """Assert that ``backward`` returns one gradient per input, each of its input's shape."""
+    from dlbasics.gradient import input_names
+
+    names = input_names(layer, len(inputs))
+    passed = copy.deepcopy(tuple(inputs))
+    outs = layer.forward(*passed)
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    douts = [np.linspace(-1.0, 1.0, np.size(out)).reshape(np.shape(out)) for out in outs]
+    douts_passed = copy.deepcopy(douts)
+    grads = layer.backward(*douts_passed)
+    check_inputs_unchanged(inputs, passed, f"{name}.forward")
+    check_inputs_unchanged(douts, douts_passed, f"{name}.backward")
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    wanted = ", ".join("d" + n for n in names)
+    if len(grads) != len(inputs):
+        raise AssertionError(
+            f"{name}.backward は入力 {len(inputs)} 個分の勾配 ({wanted}) を返してください"
+            f"（戻り値は {len(grads)} 個でした）。"
+        )
+    for input_name, x, grad in zip(names, inputs, grads):
+        if not np.issubdtype(np.asarray(x).dtype, np.floating):
+            continue
+        if grad is None or np.shape(grad) != np.shape(x):
+            raise AssertionError(
+                f"{name}.backward が返した d{input_name} の形 (shape) が違います。"
+                f"期待: {np.shape(x)}, 実際: {None if grad is None else np.shape(grad)}"
+            )
+
+
+def check_multi_gradients(layer, inputs, param_names=(), threshold=1e-7, seed=0, name=None,
+                          verbose=True):
+    """Assert that ``backward`` of a layer with several inputs/outputs matches numerics.
+
+    For layers such as ``LSTM`` (``forward(x, h_prev, c_prev) -> (h_next, c_next)``,
+    ``backward(dh_next, dc_next) -> (dx, dh_prev, dc_prev)``): every float input and
+    every parameter is compared with central differences (see
+    :func:`dlbasics.gradient.multi_gradient_errors`), and the inputs must be unchanged.
+
+    Inputs:
+    - layer: the layer (stateless between calls: e.g. ``stateful=False``).
+    - inputs: tuple of inputs to ``forward`` (float64; integer ids are not checked).
+    - param_names: parameter attribute names, e.g. ``("Wx", "Wh", "b")``.
+    - threshold: largest allowed relative error.
+    - seed: seed for the random upstream gradients.
+    """
+    from dlbasics.gradient import multi_gradient_errors
+
+    name = name or type(layer).__name__
+    inputs = tuple(inputs)
+    _check_returned_gradients(layer, inputs, name)
+    errors = multi_gradient_errors(layer, inputs, param_names=param_names,
+                                   rng=np.random.default_rng(seed))
+    bad = {key: err for key, err in errors.items() if not err < threshold}
+    if bad:
+        details = ", ".join(f"d{key}: {err:.2e}" for key, err in bad.items())
+        shapes = ", ".join(str(np.shape(x)) for x in inputs)
+        raise AssertionError(
+            f"{name}.backward の勾配が数値微分と一致しません（相対誤差 {details}、"
+            f"許容値 {threshold:.0e}）。入力の形: {shapes}"
+        )
+    if verbose:
+        worst = max(errors.values())
+        print(f"OK: {name}.backward の {len(errors)} 個の勾配は数値微分と一致しました"
+              f"（最大相対誤差 {worst:.1e}）。")
+
+
+def _outputs_close(actual, expected, rtol=1e-6, atol=1e-8):
+    actual = actual if isinstance(actual, tuple) else (actual,)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    return len(actual) == len(expected) and all(
+        np.shape(a) == np.shape(e) and np.allclose(a, e, rtol=rtol, atol=atol)
+        for a, e in zip(actual, expected))
+
+
+def check_gated_forward(layer, reference_cls, inputs, order, alternatives=(), name=None):
+    """Compare a gated cell's ``forward`` with a reference, naming a mixed-up gate order.
+
+    When the outputs differ but equal those of the reference with the weight blocks of
+    ``Wx``, ``Wh``, ``b`` in another order, the message says which order the answer
+    used (e.g. PyTorch's i, f, g, o instead of the book's f, g, i, o).
+
+    Inputs:
+    - layer: the trainee's cell, with ``Wx``, ``Wh``, ``b`` (blocks side by side).
+    - reference_cls: the correct class, ``reference_cls(Wx, Wh, b)``.
+    - inputs: tuple of inputs to ``forward``.
+    - order: the names of the blocks in the correct order, e.g. ``"fgio"``.
+    - alternatives: ``(description, outputs)`` pairs of known wrong forms to name.
+    """
+    import itertools
+
+    name = name or type(layer).__name__
+    what = _format_call(f"{name}.forward", inputs)
+    actual = layer.forward(*copy.deepcopy(tuple(inputs)))
+    params = [np.array(getattr(layer, key)) for key in ("Wx", "Wh", "b")]
+    expected = reference_cls(*params).forward(*copy.deepcopy(tuple(inputs)))
+    if _outputs_close(actual, expected):
+        return
+    size = params[1].shape[0]
+    for perm in itertools.permutations(range(len(order))):
+        if list(perm) == sorted(perm):
+            continue
+        permuted = [np.concatenate([p[..., k * size:(k + 1) * size] for k in perm], axis=-1)
+                    for p in params]
+        if _outputs_close(actual, reference_cls(*permuted).forward(*copy.deepcopy(tuple(inputs)))):
+            used = ", ".join(order[perm.index(k)] for k in range(len(order)))
+            raise AssertionError(
+                f"{what} の値が違います。重みのブロックを {used} の順に使っているようです。"
+                f"ゲートの並び順（{', '.join(order)}）を確認してください。"
+            )
+    for description, outputs in alternatives:
+        if _outputs_close(actual, outputs):
+            raise AssertionError(f"{what} の値が違います。{description}")
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    actual = actual if isinstance(actual, tuple) else (actual,)
+    if len(actual) != len(expected):
+        raise AssertionError(f"{what} は {len(expected)} 個の値を返してください"
+                             f"（戻り値は {len(actual)} 個でした）。")
+    for index, (a, e) in enumerate(zip(actual, expected)):
+        check_close(a, e, f"{what} の戻り値 {index + 1}")

@@ -4,6 +4,8 @@ The numerical gradient is the reference every backward pass in this course is
 checked against: central differences, one element at a time.
 """
 
+import inspect
+
 import numpy as np
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "rel_error",
     "network_gradient_errors",
     "layer_gradient_errors",
+    "multi_gradient_errors",
 ]
 
 
@@ -199,3 +202,74 @@ def layer_gradient_errors(layer, x, dout=None, param_names=(), h=1e-5, rng=None,
                             **forward_kwargs)
     return {name: rel_error(analytic, numeric, ZERO_GRADIENT_NORM)
             for name, (analytic, numeric) in pairs.items()}
+
+
+def _as_tuple(value):
+    return value if isinstance(value, tuple) else (value,)
+
+
+def input_names(layer, count):
+    """Names of the first ``count`` parameters of ``layer.forward`` (x, h_prev, ...)."""
+    try:
+        names = [p.name for p in inspect.signature(layer.forward).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    names = names[:count]
+    return names + [f"input{i + 1}" for i in range(len(names), count)]
+
+
+def multi_gradient_errors(layer, inputs, douts=None, param_names=(), h=1e-5, rng=None):
+    """Check ``backward`` of a layer with several inputs and outputs numerically.
+
+    ``forward(*inputs)`` returns one array or a tuple of arrays; ``backward(*douts)``,
+    with one upstream gradient per output, returns the gradient for each input (one
+    array, a tuple, or None for an input without gradient such as word ids). The
+    scalar checked is ``L = Σ_k sum(out_k * dout_k)``; parameters ``layer.<name>`` must
+    get their gradient in ``layer.d<name>``. Integer inputs are not differentiated.
+    The layer must give the same output for the same inputs (stateless between calls).
+
+    Inputs:
+    - layer: object with ``forward`` and ``backward``.
+    - inputs: tuple of input arrays (float64 for the ones to check).
+    - douts: tuple of upstream gradients, one per output (random normal when None).
+    - param_names: attribute names of the parameters to check, e.g. ``("Wx", "Wh", "b")``.
+    - h: the finite-difference step.
+    - rng: ``np.random.Generator`` for ``douts`` (seeded 0 when None).
+
+    Returns:
+    - dict mapping each checked input's name (from ``forward``'s signature: ``"x"``,
+      ``"h_prev"``, ...) and each parameter name to its relative error.
+    """
+    inputs = tuple(np.array(x, copy=True) for x in inputs)
+    outs = _as_tuple(layer.forward(*(x.copy() for x in inputs)))
+    if douts is None:
+        rng = np.random.default_rng(0) if rng is None else rng
+        douts = tuple(rng.standard_normal(np.shape(out)) for out in outs)
+    douts = _as_tuple(douts)
+    if len(douts) != len(outs):
+        raise ValueError(f"forward returned {len(outs)} outputs but {len(douts)} douts were given")
+    analytic_inputs = tuple(
+        None if grad is None else np.array(grad, copy=True)
+        for grad in _as_tuple(layer.backward(*(np.array(d, copy=True) for d in douts))))
+    if len(analytic_inputs) != len(inputs):
+        raise ValueError(f"backward returned {len(analytic_inputs)} gradients for "
+                         f"{len(inputs)} inputs")
+    analytic = {name: np.array(getattr(layer, "d" + name)) for name in param_names}
+
+    def scalar_loss(_):
+        results = _as_tuple(layer.forward(*(x.copy() for x in inputs)))
+        return float(sum(np.sum(out * dout) for out, dout in zip(results, douts)))
+
+    errors = {}
+    for name, x, grad in zip(input_names(layer, len(inputs)), inputs, analytic_inputs):
+        if not np.issubdtype(x.dtype, np.floating):
+            continue
+        if grad is None:
+            raise ValueError(f"backward returned None as the gradient of the input {name}")
+        errors[name] = rel_error(grad, numerical_gradient(scalar_loss, x, h=h),
+                                 ZERO_GRADIENT_NORM)
+    for name in param_names:
+        numeric = numerical_gradient(scalar_loss, getattr(layer, name), h=h)
+        errors[name] = rel_error(analytic[name], numeric, ZERO_GRADIENT_NORM)
+    return errors
