@@ -32,6 +32,7 @@ import numpy as np
 from book_layers import BookConvolution, BookPooling
 from timing import header, interleaved, load_torch, ratio_cells, threads
 
+from dlbasics.datasets import load_katakana
 from dlbasics.layers import (
     Affine,
     BatchNormalization,
@@ -149,9 +150,9 @@ def forward(layer, x):
 
 def layer_profile(reference, name, torch, rounds):
     """Print each layer's forward + backward time on one batch: dlbasics and torch (CPU)."""
-    module = reference.load_module(name)
+    module = reference.load_submission(name)
     _, batch_size, _ = reference.SETTINGS[name]
-    x_raw, _, _ = reference.load_training_set()
+    x_raw, _, _ = load_katakana(return_groups=True)
     params = module.init_params(np.random.default_rng(0))
     layers = module.build_network(params, dropout_seed=0).layers
     x = module.preprocess(x_raw[:batch_size]).astype(np.result_type(*params.values()))
@@ -189,9 +190,9 @@ def layer_profile(reference, name, torch, rounds):
 
 def candidates(reference, name, torch, steps=None):
     """name -> one-epoch callable for book, dlbasics (and torch), and a description."""
-    module = reference.load_module(name)
+    module = reference.load_submission(name)
     _, batch_size, lr = reference.SETTINGS[name]
-    x_raw, t, _ = reference.load_training_set()
+    x_raw, t, _ = load_katakana(return_groups=True)
     order = np.random.default_rng(0).permutation(len(x_raw))
     if steps is not None:
         order = order[:steps * batch_size]
