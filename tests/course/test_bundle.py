@@ -250,7 +250,9 @@ def test_bundle_installs_in_a_fresh_venv_and_notebook_01_runs_to_its_checks(buil
         if cell["cell_type"] != "code":
             continue
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
-        errors = [o["ename"] for o in cell["outputs"] if o["output_type"] == "error"]
+        # a check reports the blank's NotImplementedError with the case that raised it
+        errors = ["NotImplementedError" if "NotImplementedError" in o["ename"] + o["evalue"]
+                  else o["ename"] for o in cell["outputs"] if o["output_type"] == "error"]
         if errors:
             failed[grade_id] = errors
     graded = [c["metadata"].get("nbgrader", {}) for c in cells]
