@@ -249,7 +249,7 @@ def test_trainee_fetches_fills_checks_validates_and_submits(released, page, step
 
 
 def _gradebook_scores(setup):
-    code = ("from nbgrader.api import Gradebook; from dlcourse.workspace import Course;"
+    code = ("from nbgrader.api import Gradebook; from dlcourse.course import Course;"
             "import json; c = Course.find();"
             "gb = Gradebook(c.gradebook_url());"
             f"print(json.dumps({{s.student.id: s.score for s in "
