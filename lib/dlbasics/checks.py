@@ -35,6 +35,7 @@ __all__ = [
     "check_dropout",
     "check_multi_gradients",
     "check_gated_forward",
+    "call_without_warnings",
 ]
 
 
@@ -607,3 +608,34 @@ def check_gated_forward(layer, reference_cls, inputs, order, alternatives=(), na
                              f"（戻り値は {len(actual)} 個でした）。")
     for index, (a, e) in enumerate(zip(actual, expected)):
         check_close(a, e, f"{what} の戻り値 {index + 1}")
+
+
+def call_without_warnings(func, args, what, kwargs=None, hint=None):
+    """Call ``func(*args, **kwargs)`` and fail with a message when it warns.
+
+    A warning (an overflow in ``np.exp``, a division by zero) goes to stderr, and
+    nbgrader scores a graded cell that writes to stderr 0; this turns it into an
+    ``AssertionError`` that names the case and says what to change. Floating-point
+    errors (overflow, division by zero, invalid values; not underflow, which a stable
+    softmax meets on purpose) are raised as well, so none is missed.
+
+    Inputs:
+    - func: the trainee's function (or a bound method such as ``layer.forward``).
+    - args: tuple of positional arguments (passed as they are).
+    - what: the case, as shown in the message (e.g. ``"LSTM.forward（スコア -2000）"``).
+    - kwargs: keyword arguments (none when None).
+    - hint: the sentence saying what to change (a general one when None).
+
+    Returns:
+    - the result of the call.
+    """
+    import warnings
+
+    hint = hint or "exp に大きな正の数を渡さない形 (最大値を引くなど) にしてください。"
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        try:
+            return func(*args, **(kwargs or {}))
+        except (FloatingPointError, RuntimeWarning) as error:
+            raise AssertionError(f"{what} で警告が出ました ({type(error).__name__}: {error})。"
+                                 f"{hint}") from None

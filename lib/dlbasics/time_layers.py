@@ -494,8 +494,12 @@ class TimeSoftmaxWithLoss:
     """Softmax and cross-entropy at every step, averaged over the counted positions.
 
     The loss is the mean over the N·T positions whose label is not ``ignore_label``
-    (padding); ignored positions get no loss and a zero gradient. Computed from
-    log-softmax, so large scores do not overflow.
+    (padding); ignored positions get no loss and a zero gradient. Without ignored
+    labels this is the mean over all N·T positions; with them, the sum is divided by
+    the number of counted positions, as the book does (``loss /= mask.sum()``), so a
+    padded batch is not pulled towards 0 by its padding. When every position is
+    ignored the loss is 0 (the book divides by zero). Computed from log-softmax, so
+    large scores do not overflow.
 
     Inputs:
     - ignore_label: label value that marks a position to skip (-1 by default; None
@@ -567,7 +571,8 @@ def clip_grads(grads, max_norm):
     - max_norm: positive float.
 
     Returns:
-    - clipped copies, a dict with the same keys or a list in the same order.
+    - clipped copies: a dict with the same keys, or a list (a tuple for a tuple) in the
+      same order.
     """
     if not np.isscalar(max_norm) or not max_norm > 0:
         raise ValueError(f"clip_grads: max_norm must be a positive number; got {max_norm!r}")
@@ -578,4 +583,6 @@ def clip_grads(grads, max_norm):
     rate = max_norm / (total_norm + CLIP_EPSILON)
     scale = rate if rate < 1 else 1.0
     clipped = [g * scale for g in arrays]
-    return dict(zip(keys, clipped)) if is_dict else clipped
+    if is_dict:
+        return dict(zip(keys, clipped))
+    return tuple(clipped) if isinstance(grads, tuple) else clipped

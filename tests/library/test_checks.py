@@ -85,3 +85,25 @@ def test_check_optimizer():
         checks.check_optimizer(Replacing(lr=0.1), SGD(lr=0.1))
     with pytest.raises(AssertionError, match="params"):
         checks.check_optimizer(SGD(lr=0.2), SGD(lr=0.1))
+
+
+def test_call_without_warnings_names_the_case_and_passes_quiet_calls():
+    from dlbasics.checks import call_without_warnings
+
+    def naive_sigmoid(a):
+        return 1 / (1 + np.exp(-a))
+
+    def stable_softmax(a):
+        e = np.exp(a - a.max())
+        return e / e.sum()
+
+    np.testing.assert_allclose(call_without_warnings(naive_sigmoid, (np.array([0.0]),), "s"), [0.5])
+    # underflow to 0 is what a stable softmax does on purpose: not a failure
+    result = call_without_warnings(stable_softmax, (np.array([0.0, -2000.0]),), "softmax")
+    np.testing.assert_array_equal(result, [1.0, 0.0])
+    expected = r"sigmoid\(-2000\) で警告が出ました.*overflow.*sigmoid を使って"
+    with pytest.raises(AssertionError, match=expected):
+        call_without_warnings(naive_sigmoid, (np.array([-2000.0]),), "sigmoid(-2000)",
+                              hint="sigmoid を使ってください。")
+    with pytest.raises(AssertionError, match="最大値を引く"):
+        call_without_warnings(lambda a: np.exp(a) / np.sum(np.exp(a)), (np.array([1000.0]),), "x")

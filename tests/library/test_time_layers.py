@@ -567,6 +567,9 @@ def test_clip_grads_returns_a_scaled_copy_only_when_the_norm_is_too_large():
     as_list = clip_grads(list(grads.values()), norm / 4)
     assert isinstance(as_list, list)
     np.testing.assert_allclose(as_list[0], clipped["Wx"])
+    as_tuple = clip_grads(tuple(grads.values()), norm / 4)
+    assert isinstance(as_tuple, tuple) and as_tuple[1] is not grads["b"]
+    np.testing.assert_allclose(as_tuple[1], clipped["b"])
     np.testing.assert_array_equal(clip_grads([np.zeros(3)], 1.0)[0], np.zeros(3))
     for bad in (0, -1.0, float("nan")):
         with pytest.raises(ValueError, match="max_norm"):

@@ -7,6 +7,17 @@ _TEMPERATURE = ("    scaled = scores / temperature\n"
                 "    exp = np.exp(scaled - np.max(scaled, axis=1, keepdims=True))\n"
                 "    return exp / np.sum(exp, axis=1, keepdims=True)\n")
 
+_GRU_BACKWARD = ("        x, h_prev, z, r, h_hat = self.cache\n        dh_hat = dh_next * z\n"
+                 "        dh_prev = dh_next * (1 - z)\n        dt = dh_hat * (1 - h_hat ** 2)\n"
+                 "        drh = dt @ Whh.T\n        dh_prev = dh_prev + drh * r\n"
+                 "        dz = dh_next * (h_hat - h_prev) * z * (1 - z)\n"
+                 "        dr = drh * h_prev * r * (1 - r)\n"
+                 "        dh_prev = dh_prev + dz @ Whz.T + dr @ Whr.T\n"
+                 "        dA = np.hstack((dz, dr, dt))\n        self.dWx = x.T @ dA\n"
+                 "        self.dWh = np.hstack((h_prev.T @ dz, h_prev.T @ dr, (r * h_prev).T @ dt))\n"
+                 "        self.db = np.sum(dA, axis=0)\n        dx = dA @ self.Wx.T\n"
+                 "        return dx, dh_prev\n")
+
 MUTATIONS = [
     # LSTM
     {"name": "LSTM", "cell": "answer_lstm", "why": "PyTorch's gate order i, f, g, o",
@@ -92,6 +103,25 @@ ACCEPTED = [
      "new": "        dz = dh_next * (h_hat - h_prev) * z * (1 - z)\n"
             "        dr = drh * h_prev * r * (1 - r)\n"
             "        dh_prev = dh_prev + drh * r + np.dot(dz, Whz.T) + np.dot(dr, Whr.T)\n"},
+    # GRU: z and r from one product (as the library does); backward block by block (the book's layout)
+    {"name": "GRU", "cell": "answer_gru", "why": "z and r from one product over both blocks",
+     "old": "        z = sigmoid(x @ Wxz + h_prev @ Whz + bz)\n        r = sigmoid(x @ Wxr + h_prev @ Whr + br)\n",
+     "new": "        zr = sigmoid(x @ self.Wx[:, :2 * H] + h_prev @ self.Wh[:, :2 * H] + self.b[:2 * H])\n"
+            "        z, r = zr[:, :H], zr[:, H:]\n"},
+    {"name": "GRU", "cell": "answer_gru", "why": "backward gate by gate, dx and each block's gradients apart",
+     "old": _GRU_BACKWARD,
+     "new": "        x, h_prev, z, r, h_hat = self.cache\n"
+            "        Wxz, Wxr, Wxh = self.Wx[:, :H], self.Wx[:, H:2 * H], self.Wx[:, 2 * H:]\n"
+            "        da_h = dh_next * z * (1 - h_hat ** 2)\n"
+            "        d_rh = np.dot(da_h, Whh.T)\n"
+            "        da_z = dh_next * (h_hat - h_prev) * z * (1 - z)\n"
+            "        da_r = d_rh * h_prev * r * (1 - r)\n"
+            "        dx = np.dot(da_z, Wxz.T) + np.dot(da_r, Wxr.T) + np.dot(da_h, Wxh.T)\n"
+            "        dh_prev = dh_next * (1 - z) + d_rh * r + np.dot(da_z, Whz.T) + np.dot(da_r, Whr.T)\n"
+            "        self.dWx = np.hstack((x.T @ da_z, x.T @ da_r, x.T @ da_h))\n"
+            "        self.dWh = np.hstack((h_prev.T @ da_z, h_prev.T @ da_r, (r * h_prev).T @ da_h))\n"
+            "        self.db = np.hstack((da_z.sum(axis=0), da_r.sum(axis=0), da_h.sum(axis=0)))\n"
+            "        return dx, dh_prev\n"},
     # TimeEmbedding: a loop over time as the book writes it; a one-hot product
     {"name": "TimeEmbedding", "cell": "answer_time_embedding", "why": "the book's loop over t",
      "old": "        np.add.at(dW, self.idx, dout)\n",
@@ -123,4 +153,7 @@ ACCEPTED = [
      "why": "dlbasics.functions.softmax of the scaled scores",
      "old": _TEMPERATURE,
      "new": "    from dlbasics.functions import softmax\n    return softmax(scores / temperature)\n"},
+    {"name": "softmax_with_temperature", "cell": "answer_temperature", "why": "scipy.special.softmax",
+     "old": _TEMPERATURE,
+     "new": "    from scipy.special import softmax\n    return softmax(scores / temperature, axis=1)\n"},
 ]

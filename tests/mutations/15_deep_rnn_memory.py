@@ -82,6 +82,25 @@ ACCEPTED = [
     {"name": "TimeBiLSTM", "cell": "answer_bilstm", "why": "np.dstack and the mask via np.where",
      "old": "        return np.concatenate([hs_forward, hs_backward], axis=2) * self.mask\n",
      "new": "        return np.where(self.mask, np.dstack((hs_forward, hs_backward)), 0.0)\n"},
+    {"name": "TimeBiLSTM", "cell": "answer_bilstm", "why": "np.split of dhs; padding zeroed by boolean indexing",
+     "old": "        return np.concatenate([hs_forward, hs_backward], axis=2) * self.mask\n",
+     "new": "        hs = np.concatenate([hs_forward, hs_backward], axis=2)\n"
+            "        hs[~self.mask[:, :, 0]] = 0.0\n        return hs\n"},
+    {"name": "TimeBiLSTM", "cell": "answer_bilstm", "why": "backward: np.split into the two halves",
+     "old": "        dhs = dhs * self.mask\n"
+            "        dxs_forward = self.forward_lstm.backward(dhs[:, :, :H])\n"
+            "        dxs_reversed = self.backward_lstm.backward(reverse_padded(dhs[:, :, H:], self.lengths))\n",
+     "new": "        dh_forward, dh_backward = np.split(dhs * self.mask, 2, axis=2)\n"
+            "        dxs_forward = self.forward_lstm.backward(dh_forward)\n"
+            "        dxs_reversed = self.backward_lstm.backward(reverse_padded(dh_backward, self.lengths))\n"},
+    {"name": "content_addressing", "cell": "answer_content_addressing",
+     "why": "softmax over every row, then masked rows zeroed and the rest renormalised",
+     "old": "    if mask is not None:\n        logits = np.where(mask, logits, -np.inf)\n"
+            "    exp = np.exp(logits - np.max(logits, axis=1, keepdims=True))\n"
+            "    return exp / np.sum(exp, axis=1, keepdims=True)\n",
+     "new": "    exp = np.exp(logits - np.max(logits, axis=1, keepdims=True))\n"
+            "    if mask is not None:\n        exp = exp * mask\n"
+            "    return exp / np.sum(exp, axis=1, keepdims=True)\n"},
     {"name": "content_addressing", "cell": "answer_content_addressing", "why": "normalise first, then einsum",
      "old": "    dots = np.sum(memory * key[:, None, :], axis=2)\n"
             "    norms = np.linalg.norm(key, axis=1)[:, None] * np.linalg.norm(memory, axis=2) + eps\n"
