@@ -34,9 +34,6 @@ MUTATIONS = [
      "old": "h_next = o * np.tanh(c_next)", "new": "h_next = o * c_next"},
     {"name": "LSTM", "cell": "answer_lstm", "why": "dg without the tanh derivative",
      "old": "dg = ds * i * (1 - g ** 2)", "new": "dg = ds * i"},
-    {"name": "LSTM", "cell": "answer_lstm", "why": "naive sigmoid overflows on large inputs",
-     "old": "        f = sigmoid(A[:, :H])\n",
-     "new": "        f = 1 / (1 + np.exp(-A[:, :H]))\n"},
     # GRU
     {"name": "GRU", "cell": "answer_gru", "why": "PyTorch/d2l interpolation z * h + (1 - z) * h~",
      "old": "h_next = (1 - z) * h_prev + z * h_hat", "new": "h_next = z * h_prev + (1 - z) * h_hat"},
@@ -85,6 +82,11 @@ MUTATIONS = [
 ]
 
 ACCEPTED = [
+    # the book ❷'s own sigmoid written inline (overflows to the right value 0 for very
+    # negative scores; the hidden test does not count that warning)
+    {"name": "LSTM", "cell": "answer_lstm", "why": "the book's sigmoid 1 / (1 + np.exp(-x)) inline",
+     "old": "        f = sigmoid(A[:, :H])\n",
+     "new": "        f = 1 / (1 + np.exp(-A[:, :H]))\n"},
     # LSTM: the book's own lines (one product for the gates, sigmoid from the notebook)
     {"name": "LSTM", "cell": "answer_lstm", "why": "the book: slices named by position, then activations",
      "old": _LSTM_GATES,
