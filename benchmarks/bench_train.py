@@ -158,11 +158,11 @@ def layer_profile(reference, name, torch, rounds):
     x = module.preprocess(x_raw[:batch_size]).astype(np.result_type(*params.values()))
     rng = np.random.default_rng(1)
     totals = {"dlbasics": 0.0, "torch": 0.0}
-    print(f"{name}: each layer's forward + backward alone, batch {batch_size}, 1 thread, "
-          "median CPU ms")
+    print(f"{name}: each layer's forward + backward alone, batch {batch_size}, {x.dtype}, "
+          "1 thread, median CPU ms")
     for position, layer in enumerate(layers):
         layer_in, x = x, forward(layer, x)
-        dout = rng.standard_normal(x.shape)
+        dout = rng.standard_normal(x.shape).astype(x.dtype)
 
         def ours(layer=layer, layer_in=layer_in, dout=dout, first=position == 0):
             forward(layer, layer_in)
@@ -170,7 +170,8 @@ def layer_profile(reference, name, torch, rounds):
 
         candidates = {"dlbasics": ours}
         if torch is not None:
-            module_t = torch_layer(torch, layer, layer_in.shape).to(torch.float64).train()
+            tdtype = torch.float64 if layer_in.dtype == np.float64 else torch.float32
+            module_t = torch_layer(torch, layer, layer_in.shape).to(tdtype).train()
             input_t = torch.from_numpy(layer_in).requires_grad_(position > 0)
             dout_t = torch.from_numpy(dout)
 

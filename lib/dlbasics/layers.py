@@ -9,7 +9,7 @@ No method modifies the arrays it is given (the book's ``Relu.backward`` edited
 import numpy as np
 
 from dlbasics.functions import sigmoid
-from dlbasics.im2col import conv_output_size, fold_into, pad_images, patch_view
+from dlbasics.im2col import conv_output_size, fold_batch, pad_images, unfold_batch
 
 __all__ = [
     "MulLayer",
@@ -23,6 +23,19 @@ __all__ = [
     "Convolution",
     "Pooling",
 ]
+
+
+def _scratch(layer, name, shape, dtype):
+    """A work array of the layer kept from call to call (new only when shape or dtype change).
+
+    Large temporaries allocated afresh on every step cost a page fault per 4 KiB; the
+    arrays handed out by ``forward`` and ``backward`` are never scratch arrays.
+    """
+    buffers = layer.__dict__.setdefault("_buffers", {})
+    buffer = buffers.get(name)
+    if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
+        buffer = buffers[name] = np.empty(shape, dtype=dtype)
+    return buffer
 
 
 class MulLayer:
@@ -217,8 +230,11 @@ class Dropout:
             self.mask = None
             return x.copy()
         keep = 1.0 - self.dropout_ratio
-        self.mask = (self.rng.random(x.shape) < keep) / keep
-        return x * self.mask.astype(x.dtype, copy=False)
+        # the mask in x's float dtype, so that float32 activations and gradients stay float32
+        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+        self.mask = (self.rng.random(x.shape) < keep).astype(dtype)
+        self.mask *= 1 / keep
+        return x * self.mask
 
     def backward(self, dout):
         """dout: upstream gradient. Returns dx, same shape."""
@@ -329,10 +345,11 @@ class Convolution:
     - stride, pad: ints.
     Forward maps (N, C, H, W) to (N, FN, OH, OW) with OH = (H + 2·pad − FH) // stride + 1.
 
-    The numbers are the book's im2col convolution; the layout is per image, kernel
-    offset first (:func:`dlbasics.im2col.unfold`), so each image's product
-    W (FN, C·FH·FW) @ cols (C·FH·FW, OH·OW) lands in NCHW order and the backward
-    fold adds whole planes. ``col`` and ``col_W`` give the book's matrices on demand.
+    The numbers are the book's im2col convolution; the layout is the whole batch at once,
+    kernel offset first (:func:`dlbasics.im2col.unfold_batch`): one matrix
+    cols (C·FH·FW, N·OH·OW), so forward, dW and dcols are each a single large product
+    (W @ cols, dout @ cols.T, W.T @ dout) and the backward fold adds whole
+    (C, N, OH, OW) blocks. ``col`` and ``col_W`` give the book's matrices on demand.
     """
 
     def __init__(self, W, b, stride=1, pad=0):
@@ -348,8 +365,7 @@ class Convolution:
     @property
     def col(self):
         """The last input as the book's im2col matrix (N·OH·OW, C·FH·FW) (a new array)."""
-        ckk = self.cols.shape[1]
-        return self.cols.transpose(0, 2, 1).reshape(-1, ckk)
+        return np.ascontiguousarray(self.cols.T)
 
     @property
     def col_W(self):
@@ -362,18 +378,21 @@ class Convolution:
         fn, c, fh, fw = self.W.shape
         if x.ndim != 4 or x.shape[1] != c:
             raise ValueError(f"Convolution expects (N, {c}, H, W) input; got shape {x.shape}")
+        dtype = np.result_type(x.dtype, self.W.dtype)
+        self.x_shape = x.shape
         n, _, h, w = x.shape
         out_h = conv_output_size(h, fh, self.stride, self.pad)
         out_w = conv_output_size(w, fw, self.stride, self.pad)
-        dtype = np.result_type(x.dtype, self.W.dtype)
-        self.x_shape = x.shape
-        # the cast to the product's dtype happens in the padding copy, not in the product
-        padded = pad_images(x, self.pad, dtype=dtype)
-        patches = patch_view(padded, fh, fw, self.stride, out_h, out_w)
-        self.cols = patches.reshape(n, c * fh * fw, out_h * out_w)
-        out = np.matmul(self.W.reshape(fn, -1).astype(dtype, copy=False), self.cols)
+        pixels = n * out_h * out_w
+        # cols is a buffer kept between calls; the cast to the product's dtype happens in
+        # the im2col copy, not in the product
+        self.cols = unfold_batch(x, fh, fw, self.stride, self.pad, dtype=dtype,
+                                 out=_scratch(self, "cols", (c * fh * fw, pixels), dtype))
+        out = np.matmul(self.W.reshape(fn, -1).astype(dtype, copy=False), self.cols,
+                        out=_scratch(self, "out", (fn, pixels), dtype))
         out += np.asarray(self.b).reshape(fn, 1)
-        return out.reshape(n, fn, out_h, out_w)
+        # (FN, N, OH, OW) → NCHW: one copy of the output, cheap next to the product
+        return np.ascontiguousarray(out.reshape(fn, n, out_h, out_w).transpose(1, 0, 2, 3))
 
     def backward(self, dout, need_dx=True):
         """dout: (N, FN, OH, OW). Sets dW, db; returns dx of shape (N, C, H, W).
@@ -381,23 +400,25 @@ class Convolution:
         With ``need_dx=False`` only dW and db are computed and None is returned (a
         network's first layer: nobody needs the gradient of the data).
         """
-        fn, c, fh, fw = self.W.shape
+        fn = self.W.shape[0]
         dout = np.asarray(dout)
         dtype = np.result_type(dout.dtype, self.cols.dtype)
-        rows = dout.reshape(dout.shape[0], fn, -1).astype(dtype, copy=False)
-        self.db = np.sum(rows, axis=(0, 2))
-        self.dW = np.matmul(rows, self.cols.transpose(0, 2, 1)).sum(axis=0).reshape(
-            fn, c, fh, fw)
+        # (N, FN, OH, OW) → (FN, N·OH·OW), cast in the same copy
+        rows = _scratch(self, "rows", (fn,) + dout.shape[:1] + dout.shape[2:], dtype)
+        rows[...] = dout.transpose(1, 0, 2, 3)
+        rows = rows.reshape(fn, -1)
+        cols = self.cols.astype(dtype, copy=False)
+        self.db = rows.sum(axis=1)
+        self.dW = (rows @ cols.T).reshape(self.W.shape)
         if not need_dx:
             return None
-        w_rows = self.W.reshape(fn, -1).T.astype(np.result_type(dtype, self.W.dtype),
-                                                copy=False)
-        dcols = np.matmul(w_rows, rows)
-        n, _, h, w = self.x_shape
-        pad = self.pad
-        padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=dcols.dtype)
-        fold_into(padded, dcols, fh, fw, self.stride)
-        return padded[:, :, pad:h + pad, pad:w + pad] if pad else padded
+        dtype = np.result_type(dtype, self.W.dtype)
+        dcols = np.matmul(self.W.reshape(fn, -1).T.astype(dtype, copy=False), rows,
+                          out=_scratch(self, "dcols", cols.shape, dtype))
+        n, c, h, w = self.x_shape
+        work = _scratch(self, "fold", (c, n, h + 2 * self.pad, w + 2 * self.pad), dtype)
+        return fold_batch(dcols, self.x_shape, *self.W.shape[2:], self.stride, self.pad,
+                          work=work)
 
 
 class Pooling:
