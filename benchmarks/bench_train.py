@@ -18,7 +18,9 @@ steps only. Epochs are timed in interleaved rounds (``benchmarks/timing.py``).
 Target (issue 16): a katakana CNN epoch ≤ 1.2× PyTorch.
 
 With ``--profile``, each layer's forward + backward on one batch is also timed alone
-(dlbasics against its torch.nn translation, 1 thread, CPU time): where the epoch goes.
+(dlbasics against its torch.nn translation, 1 thread, CPU time): where the epoch goes;
+then the share of one dlbasics step spent in its matrix products (the same products
+replayed on the same operands): the floor that NumPy's BLAS sets.
 
 Run:  .venv/bin/python benchmarks/bench_train.py [cnn fc] [--rounds 3] [--threads 1 2]
           [--steps S] [--profile]
@@ -189,6 +191,47 @@ def layer_profile(reference, name, torch, rounds):
                               if value))
 
 
+def step_products(layers):
+    """Callables replaying the matrix products of the last training step, same operands.
+
+    Per Convolution: W @ cols, dout @ cols.T (dW) and, past the first layer, W.T @ dout;
+    per Affine: x @ W, x.T @ dout (dW) and, past the first layer, dout @ W.T.
+    """
+    calls = []
+    for position, layer in enumerate(layers):
+        if isinstance(layer, Convolution):
+            w2 = layer.W.reshape(layer.W.shape[0], -1)
+            cols = layer.cols
+            rows = np.zeros((w2.shape[0], cols.shape[1]), cols.dtype)
+            pairs = [(w2, cols), (rows, cols.T), (w2.T, rows)]
+        elif isinstance(layer, Affine):
+            dout = np.zeros((layer.x.shape[0], layer.W.shape[1]), layer.x.dtype)
+            pairs = [(layer.x, layer.W), (layer.x.T, dout), (dout, layer.W.T)]
+        else:
+            continue
+        calls += [lambda a=a, b=b: a @ b for a, b in pairs[:3 if position else 2]]
+    return calls
+
+
+def gemm_share(reference, name, torch, rounds):
+    """Print the share of one dlbasics training step spent in its matrix products."""
+    module = reference.load_submission(name)
+    _, batch_size, lr = reference.SETTINGS[name]
+    x_raw, t, _ = load_katakana(return_groups=True)
+    x, t = module.preprocess(x_raw[:batch_size]), t[:batch_size]
+    network = module.build_network(module.init_params(np.random.default_rng(0)),
+                                   dropout_seed=0)
+    step = dlbasics_epoch(network, x, t, batch_size, lr)
+    step()
+    calls = step_products(network.layers)
+    result = interleaved({"step": step, "products": lambda: [call() for call in calls]},
+                         rounds, calls=3)
+    whole, products = result["step"]["cpu"], result["products"]["cpu"]
+    print(f"  one step (batch {batch_size}) {whole * 1e3:.1f} ms CPU, of which its "
+          f"{len(calls)} matrix products {products * 1e3:.1f} ms ({products / whole:.0%}); "
+          f"the rest {(whole - products) * 1e3:.1f} ms")
+
+
 def candidates(reference, name, torch, steps=None):
     """name -> one-epoch callable for book, dlbasics (and torch), and a description."""
     module = reference.load_submission(name)
@@ -247,6 +290,7 @@ def main():
         if args.profile:
             with threads(1, torch):
                 layer_profile(reference, name, torch, max(args.rounds, 5))
+                gemm_share(reference, name, torch, max(args.rounds, 5))
 
 
 if __name__ == "__main__":

@@ -421,6 +421,28 @@ class Convolution:
                           work=work)
 
 
+def _first_argmax(windows, out):
+    """Index of the first of ``windows`` equal to ``out`` at each position (uint8 or wider).
+
+    The offsets go from last to first and each overwrites where it holds the maximum:
+    ``argmax -= (argmax − offset) · hit`` in wrapping unsigned arithmetic, which is several
+    times faster than masked assignment. Positions no window equals (NaN) get 0.
+    """
+    index_type = np.min_scalar_type(len(windows)).type
+    argmax = np.zeros(out.shape, dtype=index_type)
+    hit = np.empty(out.shape, dtype=bool)
+    change = np.empty(out.shape, dtype=index_type)
+    for offset in range(len(windows) - 1, 0, -1):
+        np.equal(windows[offset], out, out=hit)
+        np.subtract(argmax, index_type(offset), out=change)
+        np.multiply(change, hit, out=change)
+        argmax -= change
+    np.equal(windows[0], out, out=hit)
+    np.logical_not(hit, out=hit)
+    argmax *= hit
+    return argmax
+
+
 class Pooling:
     """Max pooling over pool_h × pool_w windows (padding, if any, never wins the max).
 
@@ -470,21 +492,11 @@ class Pooling:
         out = windows[0].copy()
         for window in windows[1:]:
             np.maximum(out, window, out=out)  # NaN wins, as in np.argmax
-        index_type = np.min_scalar_type(len(windows)).type
-        # the first offset holding the maximum wins ties. Arithmetic on bool/uint8 arrays
-        # is ~30× faster than np.putmask or np.where, so: argmax += offset · (first hit)
-        argmax = np.zeros(out.shape, dtype=index_type)
-        found = windows[0] == out
-        for offset, window in enumerate(windows[1:], start=1):
-            first = window == out
-            first &= ~found
-            argmax += first * index_type(offset)
-            found |= first
-        if floating and not found.all():  # NaN == NaN is False: place those by hand
-            for offset, window in enumerate(windows):
-                first = ~found & np.isnan(window)
-                np.putmask(argmax, first, offset)
-                found |= first
+        argmax = _first_argmax(windows, out)
+        if floating and np.isnan(out).any():  # NaN == NaN is False: place those by hand
+            missing = np.isnan(out)
+            for offset, window in reversed(list(enumerate(windows))):
+                np.putmask(argmax, missing & np.isnan(window), offset)
         self.x_shape = x.shape
         self.window_argmax = argmax
         return out
@@ -494,12 +506,15 @@ class Pooling:
         dout = np.asarray(dout)
         n, c, h, w = self.x_shape
         pad = self.pad
-        padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad),
-                          dtype=np.result_type(dout.dtype, np.float32))
         out_h, out_w = dout.shape[2:]
         overlapping = self.stride < max(self.pool_h, self.pool_w)
         # dout * (0/1 mask) is 3× faster than masked copies, but inf * 0 would be NaN
         finite = np.issubdtype(dout.dtype, np.integer) or bool(np.isfinite(dout).all())
+        # windows that tile the input exactly write every element once: no zeros needed
+        tiling = (finite and not pad and self.stride == self.pool_h == self.pool_w
+                  and (out_h * self.stride, out_w * self.stride) == (h, w))
+        padded = (np.empty if tiling else np.zeros)(
+            (n, c, h + 2 * pad, w + 2 * pad), dtype=np.result_type(dout.dtype, np.float32))
         for offset, window in self._windows(padded, out_h, out_w):
             chosen = self.window_argmax == offset
             if not finite:
