@@ -348,8 +348,8 @@ class Convolution:
     The numbers are the book's im2col convolution; the layout is the whole batch at once,
     kernel offset first (:func:`dlbasics.im2col.unfold_batch`): one matrix
     cols (C·FH·FW, N·OH·OW), so forward, dW and dcols are each a single large product
-    (W @ cols, dout @ cols.T, W.T @ dout) and the backward fold adds whole
-    (C, N, OH, OW) blocks. ``col`` and ``col_W`` give the book's matrices on demand.
+    (W @ cols, dout @ cols.T, W.T @ dout; the bias and db ride along on a row of ones)
+    and the backward fold adds whole (C, N, OH, OW) blocks. ``col`` and ``col_W`` give the book's matrices on demand.
     """
 
     def __init__(self, W, b, stride=1, pad=0):
@@ -359,6 +359,7 @@ class Convolution:
         self.pad = pad
         self.x_shape = None
         self.cols = None
+        self._extended_cols = None
         self.dW = None
         self.db = None
 
@@ -383,14 +384,18 @@ class Convolution:
         n, _, h, w = x.shape
         out_h = conv_output_size(h, fh, self.stride, self.pad)
         out_w = conv_output_size(w, fw, self.stride, self.pad)
-        pixels = n * out_h * out_w
-        # cols is a buffer kept between calls; the cast to the product's dtype happens in
-        # the im2col copy, not in the product
+        pixels, k = n * out_h * out_w, c * fh * fw
+        # cols is a buffer kept between calls, with a row of ones under it: [W | b] @
+        # [cols; 1] adds the bias and [dout] @ [cols; 1].T gives db within the products.
+        # The cast to the product's dtype happens in the im2col copy.
+        extended = self._extended_cols = _scratch(self, "cols", (k + 1, pixels), dtype)
         self.cols = unfold_batch(x, fh, fw, self.stride, self.pad, dtype=dtype,
-                                 out=_scratch(self, "cols", (c * fh * fw, pixels), dtype))
-        out = np.matmul(self.W.reshape(fn, -1).astype(dtype, copy=False), self.cols,
-                        out=_scratch(self, "out", (fn, pixels), dtype))
-        out += np.asarray(self.b).reshape(fn, 1)
+                                 out=extended[:k])
+        extended[k] = 1
+        weights = np.empty((fn, k + 1), dtype=dtype)
+        weights[:, :k] = self.W.reshape(fn, k)
+        weights[:, k] = np.asarray(self.b).reshape(fn)
+        out = np.matmul(weights, extended, out=_scratch(self, "out", (fn, pixels), dtype))
         # (FN, N, OH, OW) → NCHW: one copy of the output, cheap next to the product
         return np.ascontiguousarray(out.reshape(fn, n, out_h, out_w).transpose(1, 0, 2, 3))
 
@@ -407,9 +412,11 @@ class Convolution:
         rows = _scratch(self, "rows", (fn,) + dout.shape[:1] + dout.shape[2:], dtype)
         rows[...] = dout.transpose(1, 0, 2, 3)
         rows = rows.reshape(fn, -1)
-        cols = self.cols.astype(dtype, copy=False)
-        self.db = rows.sum(axis=1)
-        self.dW = (rows @ cols.T).reshape(self.W.shape)
+        extended = self._extended_cols.astype(dtype, copy=False)
+        cols = extended[:-1]
+        dW_db = rows @ extended.T
+        self.dW = dW_db[:, :-1].reshape(self.W.shape)
+        self.db = dW_db[:, -1].copy()
         if not need_dx:
             return None
         dtype = np.result_type(dtype, self.W.dtype)
