@@ -349,7 +349,8 @@ class Convolution:
     kernel offset first (:func:`dlbasics.im2col.unfold_batch`): one matrix
     cols (C·FH·FW, N·OH·OW), so forward, dW and dcols are each a single large product
     (W @ cols, dout @ cols.T, W.T @ dout; the bias and db ride along on a row of ones)
-    and the backward fold adds whole (C, N, OH, OW) blocks. ``col`` and ``col_W`` give the book's matrices on demand.
+    and the backward fold adds whole (C, N, OH, OW) blocks. ``col`` and ``col_W`` give
+    the book's matrices on demand.
     """
 
     def __init__(self, W, b, stride=1, pad=0):
