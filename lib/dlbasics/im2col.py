@@ -6,12 +6,12 @@ view and one copy; ``col2im`` loops only over the filter_h × filter_w kernel of
 ``im2col`` and ``col2im`` keep the book's layout (one row per output pixel), which is
 what notebook 11 teaches. ``unfold`` and ``fold`` hold the same numbers per image,
 kernel offset first: (N, C · FH · FW, OH · OW), the layout of PyTorch's
-``torch.nn.functional.unfold``. The library's ``Convolution`` uses them, because then
-the products write (N, FN, OH · OW), already in NCHW order, and ``fold`` adds whole
-contiguous (OH, OW) planes per kernel offset instead of gathering one element per row.
-``unfold_batch`` and ``fold_batch`` put the whole batch in one matrix,
-(C · FH · FW, N · OH · OW): the library's ``Convolution`` uses them, so that each of its
-three products is one large matrix product instead of N small ones.
+``torch.nn.functional.unfold``: per-image products write (N, FN, OH · OW), already in
+NCHW order, and ``fold`` adds whole (OH, OW) planes per kernel offset instead of
+gathering one element per row. ``unfold_batch`` and ``fold_batch`` put the whole batch
+in one matrix, (C · FH · FW, N · OH · OW), kernel offset first: the library's
+``Convolution`` uses them, so that each of its three products is one large matrix
+product instead of N small ones.
 """
 
 import numpy as np
