@@ -23,7 +23,7 @@ import numpy as np
 from book_layers import BookConvolution
 from timing import header, interleaved, load_torch, ratio_cells, threads
 
-from dlbasics.im2col import fold, unfold
+from dlbasics.im2col import fold_batch, unfold_batch
 from dlbasics.layers import Convolution
 
 BATCH, CHANNELS, HEIGHT, WIDTH = 100, 1, 28, 28
@@ -66,17 +66,20 @@ def torch_pass(torch, dtype):
 def pieces(dtype):
     """The pieces of dlbasics' forward + backward, each as its own callable."""
     x, w, b, dout = make_data(dtype)
-    cols = unfold(x, FILTER_SIZE, FILTER_SIZE)
-    w_rows = w.reshape(FILTERS, -1)
-    rows = dout.reshape(BATCH, FILTERS, -1)
-    dcols = np.matmul(w_rows.T, rows)
+    size = FILTER_SIZE
+    cols = np.vstack([unfold_batch(x, size, size), np.ones((1, BATCH * OUT * OUT), dtype)])
+    w_rows = np.hstack([w.reshape(FILTERS, -1), b[:, None]])
+    rows = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(FILTERS, -1)
+    dcols = w_rows[:, :-1].T @ rows
     return {
-        "unfold": lambda: unfold(x, FILTER_SIZE, FILTER_SIZE),
-        "W @ cols (out)": lambda: np.matmul(w_rows, cols),
-        "dout @ cols.T (dW)": lambda: np.matmul(rows, cols.transpose(0, 2, 1)).sum(axis=0),
-        "W.T @ dout (dcols)": lambda: np.matmul(w_rows.T, rows),
-        "fold (dx)": lambda: fold(dcols, x.shape, FILTER_SIZE, FILTER_SIZE),
-        "db": lambda: rows.sum(axis=(0, 2)),
+        "unfold_batch": lambda: unfold_batch(x, size, size),
+        "[W|b] @ cols (out)": lambda: w_rows @ cols,
+        "NCHW copies": lambda: (np.ascontiguousarray(dout.transpose(1, 0, 2, 3)),
+                                np.ascontiguousarray(rows.reshape(dout.shape[1], BATCH, OUT,
+                                                                  OUT).transpose(1, 0, 2, 3))),
+        "dout @ cols.T (dW,db)": lambda: rows @ cols.T,
+        "W.T @ dout (dcols)": lambda: w_rows[:, :-1].T @ rows,
+        "fold_batch (dx)": lambda: fold_batch(dcols, x.shape, size, size),
     }
 
 
@@ -115,11 +118,11 @@ def main():
 
     print("\nWhere dlbasics' time goes (each piece timed alone, wall ms and share of the sum):")
     names = list(breakdown[0][2])
-    print(f"{'dtype':8} {'thr':>3} " + " ".join(f"{name:>19}" for name in names)
+    print(f"{'dtype':8} {'thr':>3} " + " ".join(f"{name:>21}" for name in names)
           + f" {'sum':>6} {'pass':>6}")
     for dtype_name, count, result, whole in breakdown:
         total = sum(r["wall"] for r in result.values())
-        cells = " ".join(f"{result[n]['wall'] * 1e3:10.2f} {result[n]['wall'] / total:5.0%}  "
+        cells = " ".join(f"{result[n]['wall'] * 1e3:12.2f} {result[n]['wall'] / total:5.0%}  "
                          for n in names)
         print(f"{dtype_name:8} {count:3d} {cells} {total * 1e3:6.2f} {whole * 1e3:6.2f}")
 

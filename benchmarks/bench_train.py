@@ -18,7 +18,9 @@ steps only. Epochs are timed in interleaved rounds (``benchmarks/timing.py``).
 Target (issue 16): a katakana CNN epoch ≤ 1.2× PyTorch.
 
 With ``--profile``, each layer's forward + backward on one batch is also timed alone
-(dlbasics against its torch.nn translation, 1 thread, CPU time): where the epoch goes.
+(dlbasics against its torch.nn translation, 1 thread, CPU time): where the epoch goes;
+then the share of one dlbasics step spent in its matrix products (the same products
+replayed on the same operands): the floor that NumPy's BLAS sets.
 
 Run:  .venv/bin/python benchmarks/bench_train.py [cnn fc] [--rounds 3] [--threads 1 2]
           [--steps S] [--profile]
@@ -158,11 +160,11 @@ def layer_profile(reference, name, torch, rounds):
     x = module.preprocess(x_raw[:batch_size]).astype(np.result_type(*params.values()))
     rng = np.random.default_rng(1)
     totals = {"dlbasics": 0.0, "torch": 0.0}
-    print(f"{name}: each layer's forward + backward alone, batch {batch_size}, 1 thread, "
-          "median CPU ms")
+    print(f"{name}: each layer's forward + backward alone, batch {batch_size}, {x.dtype}, "
+          "1 thread, median CPU ms")
     for position, layer in enumerate(layers):
         layer_in, x = x, forward(layer, x)
-        dout = rng.standard_normal(x.shape)
+        dout = rng.standard_normal(x.shape).astype(x.dtype)
 
         def ours(layer=layer, layer_in=layer_in, dout=dout, first=position == 0):
             forward(layer, layer_in)
@@ -170,7 +172,8 @@ def layer_profile(reference, name, torch, rounds):
 
         candidates = {"dlbasics": ours}
         if torch is not None:
-            module_t = torch_layer(torch, layer, layer_in.shape).to(torch.float64).train()
+            tdtype = torch.float64 if layer_in.dtype == np.float64 else torch.float32
+            module_t = torch_layer(torch, layer, layer_in.shape).to(tdtype).train()
             input_t = torch.from_numpy(layer_in).requires_grad_(position > 0)
             dout_t = torch.from_numpy(dout)
 
@@ -186,6 +189,48 @@ def layer_profile(reference, name, torch, rounds):
         print(f"  {position + 1:2d} {type(layer).__name__:18} {str(layer_in.shape):20} {cells}")
     print("  sum " + "  ".join(f"{key} {value * 1e3:.1f} ms" for key, value in totals.items()
                               if value))
+
+
+def step_products(layers):
+    """Callables replaying the matrix products of the last training step, same operands.
+
+    Per Convolution: W @ cols, dout @ cols.T (dW) and, past the first layer, W.T @ dout;
+    per Affine: x @ W, x.T @ dout (dW) and, past the first layer, dout @ W.T.
+    """
+    calls = []
+    for position, layer in enumerate(layers):
+        if isinstance(layer, Convolution):
+            w2 = layer.W.reshape(layer.W.shape[0], -1)
+            cols = layer.cols
+            rows = np.zeros((w2.shape[0], cols.shape[1]), cols.dtype)
+            pairs = [(w2, cols), (rows, cols.T), (w2.T, rows)]
+        elif isinstance(layer, Affine):
+            dout = np.zeros((layer.x.shape[0], layer.W.shape[1]), layer.x.dtype)
+            pairs = [(layer.x, layer.W), (layer.x.T, dout), (dout, layer.W.T)]
+        else:
+            continue
+        calls += [lambda a=a, b=b: a @ b for a, b in pairs[:3 if position else 2]]
+    return calls
+
+
+def gemm_share(reference, name, torch, rounds):
+    """Print the share of one dlbasics training step spent in its matrix products."""
+    module = reference.load_submission(name)
+    _, batch_size, lr = reference.SETTINGS[name]
+    x_raw, t, _ = load_katakana(return_groups=True)
+    x, t = module.preprocess(x_raw[:batch_size]), t[:batch_size]
+    network = module.build_network(module.init_params(np.random.default_rng(0)),
+                                   dropout_seed=0)
+    step = dlbasics_epoch(network, x, t, batch_size, lr)
+    step()
+    calls = step_products(network.layers)
+    result = interleaved({"step": step, "products": lambda: [call() for call in calls]},
+                         rounds, calls=3)
+    for clock in ("cpu", "wall"):
+        whole, products = result["step"][clock], result["products"][clock]
+        print(f"  one step (batch {batch_size}) {whole * 1e3:.1f} ms {clock}, of which its "
+              f"{len(calls)} matrix products {products * 1e3:.1f} ms ({products / whole:.0%}); "
+              f"the rest {(whole - products) * 1e3:.1f} ms")
 
 
 def candidates(reference, name, torch, steps=None):
@@ -246,6 +291,7 @@ def main():
         if args.profile:
             with threads(1, torch):
                 layer_profile(reference, name, torch, max(args.rounds, 5))
+                gemm_share(reference, name, torch, max(args.rounds, 5))
 
 
 if __name__ == "__main__":

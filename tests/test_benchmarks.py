@@ -56,7 +56,7 @@ def test_torch_translation_of_the_reference_cnn_computes_the_same():
     bench = load_bench_train()
     reference = bench.load_reference()
     module = reference.load_submission("cnn")
-    x_raw, t, _ = load_katakana(return_groups=True)
+    x_raw, _, _ = load_katakana(return_groups=True)
     x = module.preprocess(x_raw[:8])
     params = module.init_params(np.random.default_rng(3))
     for key, value in params.items():  # batch-norm parameters away from 1 and 0

@@ -6,9 +6,12 @@ view and one copy; ``col2im`` loops only over the filter_h × filter_w kernel of
 ``im2col`` and ``col2im`` keep the book's layout (one row per output pixel), which is
 what notebook 11 teaches. ``unfold`` and ``fold`` hold the same numbers per image,
 kernel offset first: (N, C · FH · FW, OH · OW), the layout of PyTorch's
-``torch.nn.functional.unfold``. The library's ``Convolution`` uses them, because then
-the products write (N, FN, OH · OW), already in NCHW order, and ``fold`` adds whole
-contiguous (OH, OW) planes per kernel offset instead of gathering one element per row.
+``torch.nn.functional.unfold``: per-image products write (N, FN, OH · OW), already in
+NCHW order, and ``fold`` adds whole (OH, OW) planes per kernel offset instead of
+gathering one element per row. ``unfold_batch`` and ``fold_batch`` put the whole batch
+in one matrix, (C · FH · FW, N · OH · OW), kernel offset first: the library's
+``Convolution`` uses them, so that each of its three products is one large matrix
+product instead of N small ones.
 """
 
 import numpy as np
@@ -16,7 +19,7 @@ from numpy.lib.stride_tricks import as_strided
 
 __all__ = [
     "conv_output_size", "im2col", "col2im", "unfold", "fold", "pad_images", "patch_view",
-    "fold_into",
+    "fold_into", "unfold_batch", "fold_batch",
 ]
 
 
@@ -197,3 +200,65 @@ def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
     padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
     fold_into(padded, cols, filter_h, filter_w, stride)
     return padded[:, :, pad:h + pad, pad:w + pad] if pad else padded
+
+
+def unfold_batch(input_data, filter_h, filter_w, stride=1, pad=0, dtype=None, out=None):
+    """Patches of the whole batch in one matrix, kernel offset first.
+
+    Inputs:
+    - input_data: array of shape (N, C, H, W).
+    - filter_h, filter_w, stride, pad: as in the convolution.
+    - dtype: dtype of the result (default: the input's); the cast happens in the copy.
+    - out: optional C-contiguous array of the result's shape and dtype to write into
+      (a buffer reused from call to call saves allocating and faulting in new memory).
+
+    Returns:
+    - cols: a new array (or ``out``) of shape (C * filter_h * filter_w, N * out_h * out_w). Row
+      ``(c * filter_h + dy) * filter_w + dx`` holds input pixel
+      (n, c, i·stride + dy − pad, j·stride + dx − pad) at column
+      ``(n * out_h + i) * out_w + j``, so ``cols.T`` equals :func:`im2col`.
+    """
+    x = np.asarray(input_data)
+    if x.ndim != 4:
+        raise ValueError(f"unfold_batch expects (N, C, H, W) input; got shape {x.shape}")
+    n, c, h, w = x.shape
+    out_h = conv_output_size(h, filter_h, stride, pad)
+    out_w = conv_output_size(w, filter_w, stride, pad)
+    padded = pad_images(x, pad, dtype=dtype)
+    sn, sc, sh, sw = padded.strides
+    patches = as_strided(padded, shape=(c, filter_h, filter_w, n, out_h, out_w),
+                         strides=(sc, sh, sw, sn, sh * stride, sw * stride), writeable=False)
+    if out is not None:
+        out.reshape(patches.shape)[...] = patches
+        return out
+    cols = patches.reshape(c * filter_h * filter_w, n * out_h * out_w)
+    # a reshape alone can be a view (e.g. 1×1 filters on one channel): never hand out x
+    return cols.copy() if np.may_share_memory(cols, x) else cols
+
+
+def fold_batch(cols, input_shape, filter_h, filter_w, stride=1, pad=0, work=None):
+    """The adjoint of :func:`unfold_batch`: (C·FH·FW, N·OH·OW) back to ``input_shape``.
+
+    Sums where patches overlap, one strided (C, N, OH, OW) addition per kernel offset;
+    returns a new C-contiguous array of shape ``input_shape`` (N, C, H, W). ``work``,
+    if given, is a (C, N, H + 2·pad, W + 2·pad) array of cols' dtype used (and
+    overwritten) as the padded sum, instead of a new one.
+    """
+    n, c, h, w = input_shape
+    out_h = conv_output_size(h, filter_h, stride, pad)
+    out_w = conv_output_size(w, filter_w, stride, pad)
+    cols = np.asarray(cols)
+    expected = (c * filter_h * filter_w, n * out_h * out_w)
+    if cols.shape != expected:
+        raise ValueError(f"fold_batch: cols has shape {cols.shape}, expected {expected}")
+    if work is None:
+        padded = np.zeros((c, n, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
+    else:
+        padded = work
+        padded.fill(0)
+    planes = cols.reshape(c, filter_h, filter_w, n, out_h, out_w)
+    for dy in range(filter_h):
+        y_max = dy + stride * out_h
+        for dx in range(filter_w):
+            padded[:, :, dy:y_max:stride, dx:dx + stride * out_w:stride] += planes[:, dy, dx]
+    return np.ascontiguousarray(padded[:, :, pad:h + pad, pad:w + pad].transpose(1, 0, 2, 3))

@@ -9,7 +9,7 @@ No method modifies the arrays it is given (the book's ``Relu.backward`` edited
 import numpy as np
 
 from dlbasics.functions import sigmoid
-from dlbasics.im2col import conv_output_size, fold_into, pad_images, patch_view
+from dlbasics.im2col import conv_output_size, fold_batch, pad_images, unfold_batch
 
 __all__ = [
     "MulLayer",
@@ -23,6 +23,19 @@ __all__ = [
     "Convolution",
     "Pooling",
 ]
+
+
+def _scratch(layer, name, shape, dtype):
+    """A work array of the layer kept from call to call (new only when shape or dtype change).
+
+    Large temporaries allocated afresh on every step cost a page fault per 4 KiB; the
+    arrays handed out by ``forward`` and ``backward`` are never scratch arrays.
+    """
+    buffers = layer.__dict__.setdefault("_buffers", {})
+    buffer = buffers.get(name)
+    if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
+        buffer = buffers[name] = np.empty(shape, dtype=dtype)
+    return buffer
 
 
 class MulLayer:
@@ -217,8 +230,11 @@ class Dropout:
             self.mask = None
             return x.copy()
         keep = 1.0 - self.dropout_ratio
-        self.mask = (self.rng.random(x.shape) < keep) / keep
-        return x * self.mask.astype(x.dtype, copy=False)
+        # the mask in x's float dtype, so that float32 activations and gradients stay float32
+        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+        self.mask = (self.rng.random(x.shape) < keep).astype(dtype)
+        self.mask *= 1 / keep
+        return x * self.mask
 
     def backward(self, dout):
         """dout: upstream gradient. Returns dx, same shape."""
@@ -329,10 +345,12 @@ class Convolution:
     - stride, pad: ints.
     Forward maps (N, C, H, W) to (N, FN, OH, OW) with OH = (H + 2·pad − FH) // stride + 1.
 
-    The numbers are the book's im2col convolution; the layout is per image, kernel
-    offset first (:func:`dlbasics.im2col.unfold`), so each image's product
-    W (FN, C·FH·FW) @ cols (C·FH·FW, OH·OW) lands in NCHW order and the backward
-    fold adds whole planes. ``col`` and ``col_W`` give the book's matrices on demand.
+    The numbers are the book's im2col convolution; the layout is the whole batch at once,
+    kernel offset first (:func:`dlbasics.im2col.unfold_batch`): one matrix
+    cols (C·FH·FW, N·OH·OW), so forward, dW and dcols are each a single large product
+    (W @ cols, dout @ cols.T, W.T @ dout; the bias and db ride along on a row of ones)
+    and the backward fold adds whole (C, N, OH, OW) blocks. ``col`` and ``col_W`` give
+    the book's matrices on demand.
     """
 
     def __init__(self, W, b, stride=1, pad=0):
@@ -342,14 +360,14 @@ class Convolution:
         self.pad = pad
         self.x_shape = None
         self.cols = None
+        self._extended_cols = None
         self.dW = None
         self.db = None
 
     @property
     def col(self):
         """The last input as the book's im2col matrix (N·OH·OW, C·FH·FW) (a new array)."""
-        ckk = self.cols.shape[1]
-        return self.cols.transpose(0, 2, 1).reshape(-1, ckk)
+        return np.ascontiguousarray(self.cols.T)
 
     @property
     def col_W(self):
@@ -362,18 +380,25 @@ class Convolution:
         fn, c, fh, fw = self.W.shape
         if x.ndim != 4 or x.shape[1] != c:
             raise ValueError(f"Convolution expects (N, {c}, H, W) input; got shape {x.shape}")
+        dtype = np.result_type(x.dtype, self.W.dtype)
+        self.x_shape = x.shape
         n, _, h, w = x.shape
         out_h = conv_output_size(h, fh, self.stride, self.pad)
         out_w = conv_output_size(w, fw, self.stride, self.pad)
-        dtype = np.result_type(x.dtype, self.W.dtype)
-        self.x_shape = x.shape
-        # the cast to the product's dtype happens in the padding copy, not in the product
-        padded = pad_images(x, self.pad, dtype=dtype)
-        patches = patch_view(padded, fh, fw, self.stride, out_h, out_w)
-        self.cols = patches.reshape(n, c * fh * fw, out_h * out_w)
-        out = np.matmul(self.W.reshape(fn, -1).astype(dtype, copy=False), self.cols)
-        out += np.asarray(self.b).reshape(fn, 1)
-        return out.reshape(n, fn, out_h, out_w)
+        pixels, k = n * out_h * out_w, c * fh * fw
+        # cols is a buffer kept between calls, with a row of ones under it: [W | b] @
+        # [cols; 1] adds the bias and [dout] @ [cols; 1].T gives db within the products.
+        # The cast to the product's dtype happens in the im2col copy.
+        extended = self._extended_cols = _scratch(self, "cols", (k + 1, pixels), dtype)
+        self.cols = unfold_batch(x, fh, fw, self.stride, self.pad, dtype=dtype,
+                                 out=extended[:k])
+        extended[k] = 1
+        weights = np.empty((fn, k + 1), dtype=dtype)
+        weights[:, :k] = self.W.reshape(fn, k)
+        weights[:, k] = np.asarray(self.b).reshape(fn)
+        out = np.matmul(weights, extended, out=_scratch(self, "out", (fn, pixels), dtype))
+        # (FN, N, OH, OW) → NCHW: one copy of the output, cheap next to the product
+        return np.ascontiguousarray(out.reshape(fn, n, out_h, out_w).transpose(1, 0, 2, 3))
 
     def backward(self, dout, need_dx=True):
         """dout: (N, FN, OH, OW). Sets dW, db; returns dx of shape (N, C, H, W).
@@ -381,23 +406,49 @@ class Convolution:
         With ``need_dx=False`` only dW and db are computed and None is returned (a
         network's first layer: nobody needs the gradient of the data).
         """
-        fn, c, fh, fw = self.W.shape
+        fn = self.W.shape[0]
         dout = np.asarray(dout)
         dtype = np.result_type(dout.dtype, self.cols.dtype)
-        rows = dout.reshape(dout.shape[0], fn, -1).astype(dtype, copy=False)
-        self.db = np.sum(rows, axis=(0, 2))
-        self.dW = np.matmul(rows, self.cols.transpose(0, 2, 1)).sum(axis=0).reshape(
-            fn, c, fh, fw)
+        # (N, FN, OH, OW) → (FN, N·OH·OW), cast in the same copy
+        rows = _scratch(self, "rows", (fn,) + dout.shape[:1] + dout.shape[2:], dtype)
+        rows[...] = dout.transpose(1, 0, 2, 3)
+        rows = rows.reshape(fn, -1)
+        extended = self._extended_cols.astype(dtype, copy=False)
+        cols = extended[:-1]
+        dW_db = rows @ extended.T
+        self.dW = dW_db[:, :-1].reshape(self.W.shape)
+        self.db = dW_db[:, -1].copy()
         if not need_dx:
             return None
-        w_rows = self.W.reshape(fn, -1).T.astype(np.result_type(dtype, self.W.dtype),
-                                                copy=False)
-        dcols = np.matmul(w_rows, rows)
-        n, _, h, w = self.x_shape
-        pad = self.pad
-        padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=dcols.dtype)
-        fold_into(padded, dcols, fh, fw, self.stride)
-        return padded[:, :, pad:h + pad, pad:w + pad] if pad else padded
+        dtype = np.result_type(dtype, self.W.dtype)
+        dcols = np.matmul(self.W.reshape(fn, -1).T.astype(dtype, copy=False), rows,
+                          out=_scratch(self, "dcols", cols.shape, dtype))
+        n, c, h, w = self.x_shape
+        work = _scratch(self, "fold", (c, n, h + 2 * self.pad, w + 2 * self.pad), dtype)
+        return fold_batch(dcols, self.x_shape, *self.W.shape[2:], self.stride, self.pad,
+                          work=work)
+
+
+def _first_argmax(windows, out):
+    """Index of the first of ``windows`` equal to ``out`` at each position (uint8 or wider).
+
+    The offsets go from last to first and each overwrites where it holds the maximum:
+    ``argmax -= (argmax − offset) · hit`` in wrapping unsigned arithmetic, which is several
+    times faster than masked assignment. Positions no window equals (NaN) get 0.
+    """
+    index_type = np.min_scalar_type(len(windows)).type
+    argmax = np.zeros(out.shape, dtype=index_type)
+    hit = np.empty(out.shape, dtype=bool)
+    change = np.empty(out.shape, dtype=index_type)
+    for offset in range(len(windows) - 1, 0, -1):
+        np.equal(windows[offset], out, out=hit)
+        np.subtract(argmax, index_type(offset), out=change)
+        np.multiply(change, hit, out=change)
+        argmax -= change
+    np.equal(windows[0], out, out=hit)
+    np.logical_not(hit, out=hit)
+    argmax *= hit
+    return argmax
 
 
 class Pooling:
@@ -449,21 +500,11 @@ class Pooling:
         out = windows[0].copy()
         for window in windows[1:]:
             np.maximum(out, window, out=out)  # NaN wins, as in np.argmax
-        index_type = np.min_scalar_type(len(windows)).type
-        # the first offset holding the maximum wins ties. Arithmetic on bool/uint8 arrays
-        # is ~30× faster than np.putmask or np.where, so: argmax += offset · (first hit)
-        argmax = np.zeros(out.shape, dtype=index_type)
-        found = windows[0] == out
-        for offset, window in enumerate(windows[1:], start=1):
-            first = window == out
-            first &= ~found
-            argmax += first * index_type(offset)
-            found |= first
-        if floating and not found.all():  # NaN == NaN is False: place those by hand
-            for offset, window in enumerate(windows):
-                first = ~found & np.isnan(window)
-                np.putmask(argmax, first, offset)
-                found |= first
+        argmax = _first_argmax(windows, out)
+        if floating and np.isnan(out).any():  # NaN == NaN is False: place those by hand
+            missing = np.isnan(out)
+            for offset, window in reversed(list(enumerate(windows))):
+                np.putmask(argmax, missing & np.isnan(window), offset)
         self.x_shape = x.shape
         self.window_argmax = argmax
         return out
@@ -473,12 +514,15 @@ class Pooling:
         dout = np.asarray(dout)
         n, c, h, w = self.x_shape
         pad = self.pad
-        padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad),
-                          dtype=np.result_type(dout.dtype, np.float32))
         out_h, out_w = dout.shape[2:]
         overlapping = self.stride < max(self.pool_h, self.pool_w)
         # dout * (0/1 mask) is 3× faster than masked copies, but inf * 0 would be NaN
         finite = np.issubdtype(dout.dtype, np.integer) or bool(np.isfinite(dout).all())
+        # windows that tile the input exactly write every element once: no zeros needed
+        tiling = (finite and not pad and self.stride == self.pool_h == self.pool_w
+                  and (out_h * self.stride, out_w * self.stride) == (h, w))
+        padded = (np.empty if tiling else np.zeros)(
+            (n, c, h + 2 * pad, w + 2 * pad), dtype=np.result_type(dout.dtype, np.float32))
         for offset, window in self._windows(padded, out_h, out_w):
             chosen = self.window_argmax == offset
             if not finite:

@@ -146,6 +146,7 @@ class Adam:
         self.iter = 0
         self.m = None
         self.v = None
+        self._scratch = {}
 
     def update(self, params, grads):
         """Update every array in ``params`` in place."""
@@ -157,10 +158,27 @@ class Adam:
         lr_t = self.lr * correction2 / (1.0 - self.beta1**self.iter)
         eps = EPSILON * correction2 if self.eps_on_corrected else EPSILON
         for key in params:
-            g = grads[key]
-            self.m[key] += (1 - self.beta1) * (g - self.m[key])
-            self.v[key] += (1 - self.beta2) * (g * g - self.v[key])
-            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + eps)
+            g, m, v = grads[key], self.m[key], self.v[key]
+            # the same formulas, computed in place in one reused buffer per parameter
+            step = self._buffer(key, m)
+            np.subtract(g, m, out=step, casting="unsafe")
+            step *= 1 - self.beta1
+            m += step
+            np.multiply(g, g, out=step, casting="unsafe")
+            step -= v
+            step *= 1 - self.beta2
+            v += step
+            np.sqrt(v, out=step)
+            step += eps
+            np.divide(m, step, out=step)
+            step *= lr_t
+            params[key] -= step
+
+    def _buffer(self, key, like):
+        buffer = self._scratch.get(key)
+        if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype:
+            buffer = self._scratch[key] = np.empty_like(like)
+        return buffer
 
 
 #: Name (lower case) → class, for ``Trainer(optimizer='adam')``.
