@@ -27,8 +27,10 @@ import pwd
 import secrets
 import shutil
 import stat
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -84,6 +86,44 @@ def _run(cmd, what, timeout=900, **kwargs):
     return proc
 
 
+def _processes_of(uids):
+    """PIDs of the running processes whose real user is one of ``uids``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid in uids:
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # ended meanwhile
+    return found
+
+
+def end_user_processes(names, grace=5.0):
+    """End every process of the hub's users ``names`` (servers and kernels left behind
+    when the hub stopped uncleanly): SIGTERM, then SIGKILL after ``grace`` seconds.
+    Only users carrying :data:`USER_MARK` are touched. Returns the PIDs it signalled."""
+    uids = set()
+    for name in names:
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        if entry.pw_gecos.split(",")[0] == USER_MARK:
+            uids.add(entry.pw_uid)
+    signalled = _processes_of(uids) if uids else []
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in _processes_of(uids) if uids else []:
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+        deadline = time.monotonic() + grace
+        while uids and _processes_of(uids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    return signalled
+
+
 def _ensure_user(name, home):
     """Create local user ``name`` with home ``home``, or point a user made here before at
     it; a user that exists without our mark is refused."""
@@ -96,6 +136,8 @@ def _ensure_user(name, home):
     if entry.pw_gecos.split(",")[0] != USER_MARK:
         raise HubError(f"user {name} exists and was not made by dlcourse hub; not using it")
     if entry.pw_dir != str(home):
+        # a hub of an earlier run that stopped uncleanly may have left processes behind
+        end_user_processes([name])
         _run(["usermod", "--home", str(home), name], f"moving {name}'s home")
     home.mkdir(parents=True, exist_ok=True)
     os.chown(home, entry.pw_uid, entry.pw_gid)
@@ -291,6 +333,11 @@ def _cmd_hub(args):
         return subprocess.call(hub_command(setup), cwd=setup.state, env=hub_environment(setup))
     except KeyboardInterrupt:
         return 0
+    finally:
+        left = end_user_processes([setup.instructor, *setup.trainees])
+        if left:
+            print(f"dlcourse hub: ended {len(left)} process(es) the users' servers left behind",
+                  file=sys.stderr)
 
 
 def add_parser(sub):

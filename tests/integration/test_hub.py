@@ -102,7 +102,25 @@ def hub(postgres_gradebook):
         pytest.fail(f"the hub could not be set up: {exc}")
     finally:
         _stop_proxy(state / "proxy.pid")
+        _end_the_users_processes()
         shutil.rmtree(state, ignore_errors=True)
+
+
+def _end_the_users_processes():
+    """Servers and kernels a stopped hub left behind would keep the users busy (the next
+    run could not move their homes): end them, and check that none is left."""
+    names = [hub_mod.INSTRUCTOR] + [f"{hub_mod.TRAINEE_PREFIX}{i}" for i in range(1, 10)]
+    hub_mod.end_user_processes(names)
+    uids = {pwd.getpwnam(n).pw_uid for n in names if _exists(n)}
+    assert hub_mod._processes_of(uids) == [], "processes of the hub's users are still running"
+
+
+def _exists(name):
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def _stop_proxy(pid_file):
