@@ -26,8 +26,8 @@ import os
 import pwd
 import secrets
 import shutil
-import stat
 import signal
+import stat
 import subprocess
 import sys
 import time
