@@ -65,8 +65,9 @@ def test_preprocessing_brings_thin_and_thick_strokes_towards_one_width(submissio
     before = submission.stroke_widths(submission.normalise(raw))
     after = submission.stroke_widths(submission.preprocess(np.stack([thin, thick]))
                                      .reshape(2, 28, 28))
-    assert before[0] < submission.TARGET_WIDTH - 0.5 < submission.TARGET_WIDTH + 0.5 < before[1]
-    assert np.all(np.abs(after - submission.TARGET_WIDTH) < np.abs(before - submission.TARGET_WIDTH))
+    target = submission.TARGET_WIDTH
+    assert before[0] < target - 0.5 < target + 0.5 < before[1], before
+    assert np.all(np.abs(after - target) < np.abs(before - target)), (before, after)
     assert after[1] - after[0] < 0.6 * (before[1] - before[0]), (before, after)
 
 
