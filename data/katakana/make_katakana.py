@@ -99,7 +99,15 @@ class Family:
     jitter: float = 1.0                            # scale of each image's own variation
 
 
-TRAIN_FAMILY = Family()
+# Training and test writers: wider than the defaults (issue 13: a reference trained on them
+# must generalise to unlike hands), every range still inside HOLDOUT_FAMILY's.
+TRAIN_FAMILY = Family(
+    slant=(-0.36, 0.18), rotation=8.0, log_aspect=0.18, box_px=(14.0, 23.0), offset_px=2.5,
+    pen_px=(0.9, 3.2), taper=(0.0, 0.8), hook=0.6, wobble_px=(0.05, 0.55),
+    tremor_px=(0.0, 0.18), habit=(0.015, 0.05), placement=(0.02, 0.04), length=(0.04, 0.145),
+    rounding=(0.0, 0.045), reverse=0.1, ink=(0.5, 1.0), fade=(0.0, 0.4), noise=(0.0, 0.045),
+    blur=(0.0, 0.65), jitter=1.1,
+)
 # Unlike any training writer: stronger and both-way slant, more rotation, wobble, tremor and
 # habits, sizes and positions beyond the training range, thicker and thinner pens, a pencil.
 HOLDOUT_FAMILY = Family(

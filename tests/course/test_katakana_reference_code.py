@@ -59,6 +59,18 @@ def test_preprocessing_ignores_faint_ink_and_paper_noise(submission):
     assert np.abs(out[0] - out[1]).mean() < 0.05
 
 
+def test_preprocessing_brings_thin_and_thick_strokes_towards_one_width(submission):
+    thin, thick = l_shape(4, 5, 20, 16, thickness=1), l_shape(4, 5, 20, 16, thickness=4)
+    raw = np.stack([thin, thick]).astype(np.float32).reshape(2, 28, 28) / 255
+    before = submission.stroke_widths(submission.normalise(raw))
+    after = submission.stroke_widths(submission.preprocess(np.stack([thin, thick]))
+                                     .reshape(2, 28, 28))
+    target = submission.TARGET_WIDTH
+    assert before[0] < target - 0.5 < target + 0.5 < before[1], before
+    assert np.all(np.abs(after - target) < np.abs(before - target)), (before, after)
+    assert after[1] - after[0] < 0.6 * (before[1] - before[0]), (before, after)
+
+
 def test_augmentation_keeps_shape_and_dtype_is_seeded_and_changes_images():
     script = load(REFERENCE / "train_reference.py", "train_reference")
     images = np.stack([l_shape(5, 5, 16, 14) for _ in range(6)])

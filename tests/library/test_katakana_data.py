@@ -138,6 +138,24 @@ def test_holdout_writers_are_new_and_drawn_from_another_family(generator):
     assert generator.HOLDOUT_FAMILY != generator.TRAIN_FAMILY
 
 
+def test_holdout_family_reaches_beyond_the_training_family_everywhere(generator):
+    """Every range of the training (and test) writers ends inside the held-out family's."""
+    import dataclasses
+
+    train, holdout = generator.TRAIN_FAMILY, generator.HOLDOUT_FAMILY
+    both_ends = {"slant", "box_px", "pen_px", "ink"}   # unusual when small as well as large
+    for field in dataclasses.fields(generator.Family):
+        ours, theirs = getattr(train, field.name), getattr(holdout, field.name)
+        if field.name == "pens":
+            assert set(ours) < set(theirs), (ours, theirs)
+        elif isinstance(ours, tuple):
+            assert ours[1] <= theirs[1], (field.name, ours, theirs)
+            if field.name in both_ends:
+                assert theirs[0] <= ours[0], (field.name, ours, theirs)
+        else:
+            assert ours <= theirs, (field.name, ours, theirs)
+
+
 def test_strokes_are_kanjivg_with_attribution_and_standard_stroke_counts():
     document = json.loads((DATA_DIR / "strokes.json").read_text(encoding="utf-8"))
     assert "KanjiVG" in document["attribution"] and "CC BY-SA 3.0" in document["attribution"]

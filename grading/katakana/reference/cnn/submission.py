@@ -1,7 +1,8 @@
 """Reference CNN for the katakana project (a submission like any trainee's).
 
 Preprocessing centres every character and scales it to a fixed size (as MNIST was made),
-so the network need not learn where on the page, or how large, a writer writes.
+so the network need not learn where on the page, or how large, a writer writes; then it
+brings every stroke to about the same width, so a fine pen and a thick one look alike.
 Network: conv3×3(32)-ReLU-pool → conv3×3(64)-ReLU-pool → affine(256)-ReLU-dropout →
 affine(15). No batch normalisation, so inference depends only on Convolution, Pooling,
 Affine and Relu. The weights are trained by grading/katakana/train_reference.py on the
@@ -22,6 +23,7 @@ HIDDEN = 256
 NUM_CLASSES = 15
 BOX = 20.0          # the character's longer side after preprocessing, pixels
 INK_THRESHOLD = 0.3  # pixels above this fraction of an image's maximum count as ink
+TARGET_WIDTH = 2.4   # stroke width after preprocessing, pixels
 
 
 def init_params(rng):
@@ -103,10 +105,45 @@ def normalise(images):
     return np.clip(_bilinear(images, src_x, src_y) / peak, 0.0, 1.0).astype(np.float32)
 
 
+def _cross_filter(images, pick):
+    """3 × 3 cross-shaped max or min filter of (N, H, W) images (zero outside)."""
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    height, width = images.shape[1:]
+    return pick(np.stack([padded[:, 1:height + 1, 1:width + 1],
+                          padded[:, :height, 1:width + 1], padded[:, 2:, 1:width + 1],
+                          padded[:, 1:height + 1, :width], padded[:, 1:height + 1, 2:]]), axis=0)
+
+
+def stroke_widths(images):
+    """Mean stroke width (px) of each image: twice the ink area over the edge length."""
+    area = images.sum(axis=(1, 2))
+    edges = (np.abs(np.diff(images, axis=1)).sum(axis=(1, 2))
+             + np.abs(np.diff(images, axis=2)).sum(axis=(1, 2)))
+    return 2 * area / np.maximum(edges, 1e-6)
+
+
+def normalise_width(images):
+    """Thicken thin strokes and thin thick ones towards TARGET_WIDTH pixels.
+
+    A 3 × 3 cross max (min) filter widens (narrows) a stroke by about 2 px; blending a
+    fraction of it changes the width by a fraction of that. Thinning is capped at half a
+    filter so that a thin stroke never vanishes. Width is measured on, and grown from, the
+    ink (pixels above INK_THRESHOLD), so paper noise neither counts as edges nor spreads.
+    """
+    ink = np.where(images > INK_THRESHOLD, images, 0.0)
+    change = np.clip((TARGET_WIDTH - stroke_widths(ink)) / 2, -0.5, 1.0)[:, None, None]
+    grown = np.maximum(_cross_filter(ink, np.max), images)
+    thick = images + np.maximum(change, 0) * (grown - images)
+    return thick + np.minimum(change, 0) * (images - _cross_filter(images, np.min))
+
+
 def preprocess(x_raw):
-    """uint8 (N, 1, 28, 28) → float32 (N, 1, 28, 28) in [0, 1], centred and size-normalised."""
+    """uint8 (N, 1, 28, 28) → float32 (N, 1, 28, 28) in [0, 1], normalised.
+
+    Centred, scaled to BOX pixels and brought to TARGET_WIDTH-pixel strokes.
+    """
     x = np.asarray(x_raw, dtype=np.float32).reshape(-1, 28, 28) / 255.0
-    return normalise(x)[:, np.newaxis]
+    return normalise_width(normalise(x)).astype(np.float32)[:, np.newaxis]
 
 
 _NETWORK = None
