@@ -4,22 +4,19 @@ Both are vectorised over the batch and the output pixels: ``im2col`` is one stri
 view and one copy; ``col2im`` loops only over the filter_h × filter_w kernel offsets.
 
 ``im2col`` and ``col2im`` keep the book's layout (one row per output pixel), which is
-what notebook 11 teaches. ``unfold`` and ``fold`` hold the same numbers per image,
-kernel offset first: (N, C · FH · FW, OH · OW), the layout of PyTorch's
-``torch.nn.functional.unfold``: per-image products write (N, FN, OH · OW), already in
-NCHW order, and ``fold`` adds whole (OH, OW) planes per kernel offset instead of
-gathering one element per row. ``unfold_batch`` and ``fold_batch`` put the whole batch
-in one matrix, (C · FH · FW, N · OH · OW), kernel offset first: the library's
-``Convolution`` uses them, so that each of its three products is one large matrix
-product instead of N small ones.
+what notebook 11 teaches. ``unfold_batch`` and ``fold_batch`` hold the same numbers
+kernel offset first, the whole batch in one matrix, (C · FH · FW, N · OH · OW) (PyTorch's
+``torch.nn.functional.unfold`` per image, side by side): the library's ``Convolution``
+uses them, so that each of its three products is one large matrix product, and the
+backward fold adds whole (C, N, OH, OW) blocks per kernel offset instead of gathering
+one element per row.
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 __all__ = [
-    "conv_output_size", "im2col", "col2im", "unfold", "fold", "pad_images", "patch_view",
-    "fold_into", "unfold_batch", "fold_batch",
+    "conv_output_size", "im2col", "col2im", "pad_images", "unfold_batch", "fold_batch",
 ]
 
 
@@ -124,82 +121,6 @@ def pad_images(x, pad, pad_value=0.0, dtype=None):
     out[:, :, pad:h + pad, w + pad:] = pad_value
     out[:, :, pad:h + pad, pad:w + pad] = x
     return out
-
-
-def patch_view(padded, filter_h, filter_w, stride, out_h, out_w):
-    """Read-only view (N, C, FH, FW, OH, OW) of every patch of an already padded batch."""
-    sn, sc, sh, sw = padded.strides
-    n, c = padded.shape[:2]
-    return as_strided(
-        padded,
-        shape=(n, c, filter_h, filter_w, out_h, out_w),
-        strides=(sn, sc, sh, sw, sh * stride, sw * stride),
-        writeable=False,
-    )
-
-
-def unfold(input_data, filter_h, filter_w, stride=1, pad=0):
-    """Patches of a batch of images, one matrix per image, kernel offset first.
-
-    Inputs:
-    - input_data: array of shape (N, C, H, W).
-    - filter_h, filter_w, stride, pad: as in the convolution.
-
-    Returns:
-    - cols: array of shape (N, C * filter_h * filter_w, out_h * out_w). Row
-      ``(c * filter_h + dy) * filter_w + dx`` of image n holds input pixel
-      (c, i·stride + dy − pad, j·stride + dx − pad) at column ``i * out_w + j``, so
-      ``cols.transpose(0, 2, 1).reshape(N * out_h * out_w, -1)`` equals :func:`im2col`.
-    """
-    x = np.asarray(input_data)
-    if x.ndim != 4:
-        raise ValueError(f"unfold expects (N, C, H, W) input; got shape {x.shape}")
-    n, c, h, w = x.shape
-    out_h = conv_output_size(h, filter_h, stride, pad)
-    out_w = conv_output_size(w, filter_w, stride, pad)
-    patches = patch_view(pad_images(x, pad), filter_h, filter_w, stride, out_h, out_w)
-    cols = patches.reshape(n, c * filter_h * filter_w, out_h * out_w)
-    # 1×1 filters with stride 1 reshape without a copy: never hand out a view of x
-    return cols.copy() if np.may_share_memory(cols, x) else cols
-
-
-def fold_into(padded, cols, filter_h, filter_w, stride=1):
-    """Add ``cols`` (N, C·FH·FW, OH·OW) into a padded batch ``padded`` in place: the core
-    of :func:`fold`, one strided (N, C, OH, OW) addition per kernel offset."""
-    n, c, height, width = padded.shape
-    out_h = (height - filter_h) // stride + 1
-    out_w = (width - filter_w) // stride + 1
-    planes = cols.reshape(n, c, filter_h, filter_w, out_h, out_w)
-    for dy in range(filter_h):
-        y_max = dy + stride * out_h
-        for dx in range(filter_w):
-            padded[:, :, dy:y_max:stride, dx:dx + stride * out_w:stride] += planes[:, :, dy, dx]
-    return padded
-
-
-def fold(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
-    """Fold per-image patch matrices back into images, summing where patches overlap.
-
-    The adjoint of :func:`unfold` (as :func:`col2im` is of :func:`im2col`).
-
-    Inputs:
-    - cols: array of shape (N, C * filter_h * filter_w, out_h * out_w).
-    - input_shape: (N, C, H, W) of the original input (before padding).
-    - filter_h, filter_w, stride, pad: as given to :func:`unfold`.
-
-    Returns:
-    - array of shape ``input_shape``.
-    """
-    n, c, h, w = input_shape
-    out_h = conv_output_size(h, filter_h, stride, pad)
-    out_w = conv_output_size(w, filter_w, stride, pad)
-    cols = np.asarray(cols)
-    expected = (n, c * filter_h * filter_w, out_h * out_w)
-    if cols.shape != expected:
-        raise ValueError(f"fold: cols has shape {cols.shape}, expected {expected}")
-    padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
-    fold_into(padded, cols, filter_h, filter_w, stride)
-    return padded[:, :, pad:h + pad, pad:w + pad] if pad else padded
 
 
 def unfold_batch(input_data, filter_h, filter_w, stride=1, pad=0, dtype=None, out=None):

@@ -1,4 +1,4 @@
-"""The per-image (kernel-offset-first) Convolution and Pooling against the book's.
+"""The whole-batch (kernel-offset-first) Convolution and Pooling against the book's.
 
 ``benchmarks/book_layers.py`` keeps the im2col layers as the book writes them (the
 library's own before the new layout). On random shapes with every stride/pad
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlbasics.im2col import col2im, fold, im2col, unfold
+from dlbasics.im2col import col2im, fold_batch, im2col, unfold_batch
 from dlbasics.layers import Convolution, Pooling
 
 BOOK_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "book_layers.py"
@@ -49,28 +49,34 @@ def assert_close(actual, expected, dtype, what):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_unfold_holds_im2col_and_fold_holds_col2im(dtype):
+def test_unfold_batch_holds_im2col_and_fold_batch_holds_col2im(dtype):
     for x_shape, (_, fh, fw), stride, pad in random_cases(1, 25):
         rng = np.random.default_rng(len(x_shape) + fh)
         x = rng.standard_normal(x_shape).astype(dtype)
-        cols = unfold(x, fh, fw, stride, pad)
-        n, ckk, pixels = cols.shape
+        cols = unfold_batch(x, fh, fw, stride, pad)
         book = im2col(x, fh, fw, stride, pad)
-        np.testing.assert_array_equal(cols.transpose(0, 2, 1).reshape(-1, ckk), book)
+        np.testing.assert_array_equal(cols.T, book)
         assert cols.dtype == dtype
+        reused = np.empty_like(cols)
+        assert unfold_batch(x, fh, fw, stride, pad, out=reused) is reused
+        np.testing.assert_array_equal(reused, cols)
         upstream = rng.standard_normal(cols.shape).astype(dtype)
-        folded = fold(upstream, x_shape, fh, fw, stride, pad)
-        expected = col2im(upstream.transpose(0, 2, 1).reshape(-1, ckk), x_shape, fh, fw,
-                          stride, pad)
-        assert_close(folded, expected, dtype, f"fold {x_shape} {fh}x{fw} s{stride} p{pad}")
+        folded = fold_batch(upstream, x_shape, fh, fw, stride, pad)
+        expected = col2im(np.ascontiguousarray(upstream.T), x_shape, fh, fw, stride, pad)
+        what = f"fold_batch {x_shape} {fh}x{fw} s{stride} p{pad}"
+        assert_close(folded, expected, dtype, what)
+        n, c, h, w = x_shape
+        work = np.full((c, n, h + 2 * pad, w + 2 * pad), 7.0, dtype=dtype)  # stale values
+        assert_close(fold_batch(upstream, x_shape, fh, fw, stride, pad, work=work), expected,
+                     dtype, f"{what}, reused work array")
 
 
-def test_unfold_never_aliases_its_input():
-    x = np.random.default_rng(2).random((2, 3, 4, 4))
-    cols = unfold(x, 1, 1)  # the one case where a reshape alone would be a view
+def test_unfold_batch_never_aliases_its_input():
+    x = np.random.default_rng(2).random((1, 1, 4, 4))
+    cols = unfold_batch(x, 1, 1)  # the one case where a reshape alone would be a view
     assert not np.may_share_memory(cols, x)
-    with pytest.raises(ValueError, match="fold: cols has shape"):
-        fold(np.zeros((2, 3, 4)), (2, 3, 4, 4), 1, 1)
+    with pytest.raises(ValueError, match="fold_batch: cols has shape"):
+        fold_batch(np.zeros((2, 3)), (2, 3, 4, 4), 1, 1)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -176,10 +182,11 @@ def test_convolution_and_pooling_against_pytorch_autograd(dtype):
         assert_close(layer.backward(dout), xt.grad.numpy(), dtype, f"dx: {what}")
 
 
-def test_unfold_against_pytorch():
+def test_unfold_batch_against_pytorch():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(10).standard_normal((2, 3, 7, 6))
     for stride, pad in [(1, 0), (2, 1), (3, 2)]:
         theirs = torch.nn.functional.unfold(torch.from_numpy(x), (3, 2), padding=pad,
-                                            stride=stride).numpy()
-        np.testing.assert_array_equal(unfold(x, 3, 2, stride, pad), theirs)
+                                            stride=stride).numpy()  # (N, C·FH·FW, OH·OW)
+        side_by_side = theirs.transpose(1, 0, 2).reshape(theirs.shape[1], -1)
+        np.testing.assert_array_equal(unfold_batch(x, 3, 2, stride, pad), side_by_side)
