@@ -86,10 +86,19 @@ def _run(cmd, what, timeout=900, **kwargs):
     return proc
 
 
-def _processes_of(uids):
-    """PIDs of the running processes whose real user is one of ``uids``."""
+def user_processes(names):
+    """PIDs of the running processes of the hub's users ``names`` (only users carrying
+    :data:`USER_MARK` count; names that do not exist are skipped)."""
+    uids = set()
+    for name in names:
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        if entry.pw_gecos.split(",")[0] == USER_MARK:
+            uids.add(entry.pw_uid)
     found = []
-    for entry in Path("/proc").iterdir():
+    for entry in Path("/proc").iterdir() if uids else ():
         if entry.name.isdigit():
             try:
                 if entry.stat().st_uid in uids:
@@ -102,24 +111,16 @@ def _processes_of(uids):
 def end_user_processes(names, grace=5.0):
     """End every process of the hub's users ``names`` (servers and kernels left behind
     when the hub stopped uncleanly): SIGTERM, then SIGKILL after ``grace`` seconds.
-    Only users carrying :data:`USER_MARK` are touched. Returns the PIDs it signalled."""
-    uids = set()
-    for name in names:
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        if entry.pw_gecos.split(",")[0] == USER_MARK:
-            uids.add(entry.pw_uid)
-    signalled = _processes_of(uids) if uids else []
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in _processes_of(uids) if uids else []:
+    Returns the PIDs it found at the start."""
+    signalled = user_processes(names)
+    for sig in (signal.SIGTERM, signal.SIGKILL) if signalled else ():
+        for pid in user_processes(names):
             try:
                 os.kill(pid, sig)
             except OSError:
                 pass
         deadline = time.monotonic() + grace
-        while uids and _processes_of(uids) and time.monotonic() < deadline:
+        while user_processes(names) and time.monotonic() < deadline:
             time.sleep(0.1)
     return signalled
 

@@ -30,6 +30,8 @@ from dlcourse import hub as hub_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "01_perceptron"
+#: trainee accounts the hub is set up with
+TRAINEES = 2
 TRAINEE, OTHER = "dlc_trainee1", "dlc_trainee2"
 
 
@@ -85,7 +87,7 @@ def hub(postgres_gradebook):
         os.environ["DLCOURSE_DB_URL"] = postgres_gradebook
     try:
         try:
-            setup = hub_mod.prepare(state, trainees=2, port=_base_port(), project=ROOT,
+            setup = hub_mod.prepare(state, trainees=TRAINEES, port=_base_port(), project=ROOT,
                                     venv=os.environ.get("DLCOURSE_HUB_VENV",
                                                         "/tmp/dlcourse-hub-venv"))
         finally:  # the gradebook URL reaches the instructor through hub.json only
@@ -109,18 +111,9 @@ def hub(postgres_gradebook):
 def _end_the_users_processes():
     """Servers and kernels a stopped hub left behind would keep the users busy (the next
     run could not move their homes): end them, and check that none is left."""
-    names = [hub_mod.INSTRUCTOR] + [f"{hub_mod.TRAINEE_PREFIX}{i}" for i in range(1, 10)]
+    names = [hub_mod.INSTRUCTOR] + [f"{hub_mod.TRAINEE_PREFIX}{i}" for i in range(1, TRAINEES + 1)]
     hub_mod.end_user_processes(names)
-    uids = {pwd.getpwnam(n).pw_uid for n in names if _exists(n)}
-    assert hub_mod._processes_of(uids) == [], "processes of the hub's users are still running"
-
-
-def _exists(name):
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
+    assert hub_mod.user_processes(names) == [], "processes of the hub's users are still running"
 
 
 def _stop_proxy(pid_file):
