@@ -8,6 +8,7 @@ per second, queue wait, scoring time per submission) are printed and written to
 """
 
 import concurrent.futures
+import contextlib
 import json
 import sqlite3
 import statistics
@@ -54,23 +55,28 @@ def rows(db_path):
 
 def upload_all(server):
     """Log every trainee in, then fire all uploads at once; returns (answers, seconds)."""
-    clients = [httpx.Client(base_url=server.url, timeout=120) for _ in range(TRAINEES)]
-    tokens = [login(client, f"t{i:02d}", PASSWORD) for i, client in enumerate(clients)]
-    data = good_zip()
-    barrier = threading.Barrier(TRAINEES * UPLOADS_EACH)
+    with contextlib.ExitStack() as stack:
+        # No idle connection is reused: logging 50 trainees in takes longer than the server's
+        # keep-alive (uvicorn closes an idle connection after 5 s), and an upload sent on a
+        # connection the server is closing at that moment gets no answer. A browser retries
+        # such a request on a new connection; httpx does not retry a POST.
+        clients = [stack.enter_context(httpx.Client(
+            base_url=server.url, timeout=120, limits=httpx.Limits(max_keepalive_connections=0)))
+            for _ in range(TRAINEES)]
+        tokens = [login(client, f"t{i:02d}", PASSWORD) for i, client in enumerate(clients)]
+        data = good_zip()
+        barrier = threading.Barrier(TRAINEES * UPLOADS_EACH)
 
-    def one(number):
-        client, token = clients[number % TRAINEES], tokens[number % TRAINEES]
-        barrier.wait(60)
-        response = client.post("/submissions", data={"csrf": token},
-                               files={"file": ("s.zip", data, "application/zip")})
-        return number % TRAINEES, response.status_code, time.monotonic()
+        def one(number):
+            client, token = clients[number % TRAINEES], tokens[number % TRAINEES]
+            barrier.wait(60)
+            response = client.post("/submissions", data={"csrf": token},
+                                   files={"file": ("s.zip", data, "application/zip")})
+            return number % TRAINEES, response.status_code, time.monotonic()
 
-    started = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(TRAINEES * UPLOADS_EACH) as pool:
-        answers = list(pool.map(one, range(TRAINEES * UPLOADS_EACH)))
-    for client in clients:
-        client.close()
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(TRAINEES * UPLOADS_EACH) as pool:
+            answers = list(pool.map(one, range(TRAINEES * UPLOADS_EACH)))
     accepted = [t for _, status, t in answers if status == 303]
     return answers, max(accepted) - started
 
