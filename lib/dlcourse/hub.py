@@ -89,6 +89,10 @@ def _run(cmd, what, timeout=900, **kwargs):
 def user_processes(names):
     """PIDs of the running processes of the hub's users ``names`` (only users carrying
     :data:`USER_MARK` count; names that do not exist are skipped)."""
+    return _processes_of(_marked_uids(names))
+
+
+def _marked_uids(names):
     uids = set()
     for name in names:
         try:
@@ -97,6 +101,11 @@ def user_processes(names):
             continue
         if entry.pw_gecos.split(",")[0] == USER_MARK:
             uids.add(entry.pw_uid)
+    return uids
+
+
+def _processes_of(uids):
+    """PIDs of the running processes whose real user is one of ``uids``."""
     found = []
     for entry in Path("/proc").iterdir() if uids else ():
         if entry.name.isdigit():
@@ -112,15 +121,16 @@ def end_user_processes(names, grace=5.0):
     """End every process of the hub's users ``names`` (servers and kernels left behind
     when the hub stopped uncleanly): SIGTERM, then SIGKILL after ``grace`` seconds.
     Returns the PIDs it found at the start."""
-    signalled = user_processes(names)
+    uids = _marked_uids(names)  # looked up once, not on every poll
+    signalled = _processes_of(uids)
     for sig in (signal.SIGTERM, signal.SIGKILL) if signalled else ():
-        for pid in user_processes(names):
+        for pid in _processes_of(uids):
             try:
                 os.kill(pid, sig)
             except OSError:
                 pass
         deadline = time.monotonic() + grace
-        while user_processes(names) and time.monotonic() < deadline:
+        while _processes_of(uids) and time.monotonic() < deadline:
             time.sleep(0.1)
     return signalled
 
