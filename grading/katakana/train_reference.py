@@ -35,8 +35,8 @@ GENERATOR = HERE.parents[1] / "data" / "katakana" / "make_katakana.py"
 AUGMENT = {"rotation": 15.0, "slant": 0.45, "log_scale": 0.2, "shift": 2.5,
            "elastic": 2.0, "elastic_grid": 5}
 SETTINGS = {  # epochs, batch size, learning rate
-    "fc": (100, 100, 0.001),
-    "cnn": (48, 100, 0.0015),
+    "fc": (200, 100, 0.001),
+    "cnn": (96, 100, 0.0015),
 }
 
 

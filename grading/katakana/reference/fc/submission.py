@@ -47,17 +47,25 @@ def running_stats(network):
 
 
 def _bilinear(images, x, y):
-    """Sample images (N, H, W) at float pixel coordinates x, y (N, H, W); zero outside."""
+    """Sample images (N, H, W) at float pixel coordinates x, y (N, H, W); zero outside.
+
+    One flat index per output pixel and four takes from the padded images (several times
+    faster than indexing with three index arrays); the result has the images' dtype.
+    """
     n, height, width = images.shape
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1))).ravel()
     x = np.clip(x + 1.0, 0.0, width + 0.999)
     y = np.clip(y + 1.0, 0.0, height + 0.999)
-    x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
-    fx, fy = x - x0, y - y0
-    batch = np.arange(n)[:, None, None]
-    top = padded[batch, y0, x0] * (1 - fx) + padded[batch, y0, x0 + 1] * fx
-    bottom = padded[batch, y0 + 1, x0] * (1 - fx) + padded[batch, y0 + 1, x0 + 1] * fx
-    return top * (1 - fy) + bottom * fy
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = (x - x0).astype(images.dtype), (y - y0).astype(images.dtype)
+    row = width + 2
+    index = (x0.astype(np.intp) + y0.astype(np.intp) * row
+             + (np.arange(n) * (row * (height + 2)))[:, None, None])
+    top = padded.take(index)
+    top += (padded.take(index + 1) - top) * fx
+    bottom = padded.take(index + row)
+    bottom += (padded.take(index + row + 1) - bottom) * fx
+    return top + (bottom - top) * fy
 
 
 def _extent(profile, tail=0.01):
