@@ -6,7 +6,6 @@ a dependency: the comparison column is skipped with a message and the run exits 
 and check that bench_train's PyTorch translation computes what dlbasics computes.
 """
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from module_support import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
@@ -40,12 +41,9 @@ def test_benchmark_without_torch_says_so_and_exits_0(script, tmp_path):
 def load_bench_train():
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        spec = importlib.util.spec_from_file_location("bench_train", BENCHMARKS / "bench_train.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        return load_module(BENCHMARKS / "bench_train.py", "bench_train")
     finally:
         sys.path.remove(str(BENCHMARKS))
-    return module
 
 
 def test_torch_translation_of_the_reference_cnn_computes_the_same():

@@ -1,25 +1,17 @@
 """The reference submissions' preprocessing and the training script's augmentation (fast)."""
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 from dlcourse.course import find_course_root
+from module_support import load_module
 
 REFERENCE = find_course_root() / "grading" / "katakana"
 
 
-def load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module", params=["fc", "cnn"])
 def submission(request):
-    return load(REFERENCE / "reference" / request.param / "submission.py", request.param)
+    return load_module(REFERENCE / "reference" / request.param / "submission.py", request.param)
 
 
 def ink_box(image, threshold=0.3):
@@ -72,7 +64,7 @@ def test_preprocessing_brings_thin_and_thick_strokes_towards_one_width(submissio
 
 
 def test_augmentation_keeps_shape_and_dtype_is_seeded_and_changes_images():
-    script = load(REFERENCE / "train_reference.py", "train_reference")
+    script = load_module(REFERENCE / "train_reference.py", "train_reference")
     images = np.stack([l_shape(5, 5, 16, 14) for _ in range(6)])
     first = script.augment(images, np.random.default_rng(3))
     again = script.augment(images, np.random.default_rng(3))

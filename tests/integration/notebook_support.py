@@ -1,6 +1,5 @@
 """Shared machinery of the notebook tests: scratch courses, mutations, scores."""
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import nbformat
 from dlcourse.authoring import find_cell
 from dlcourse.course import assignments, find_course_root
 from dlcourse.gradebook import submission_scores
+from module_support import load_module
 
 MUTATIONS_DIR = Path(__file__).resolve().parents[1] / "mutations"
 
@@ -40,10 +40,7 @@ def _load_list(assignment, list_name):
     path = MUTATIONS_DIR / f"{assignment}.py"
     if not path.exists():
         return []
-    spec = importlib.util.spec_from_file_location(f"mutations_{assignment}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return list(getattr(module, list_name, []))
+    return list(getattr(load_module(path, f"mutations_{assignment}"), list_name, []))
 
 
 def load_mutations(assignment):

@@ -7,7 +7,6 @@ first HOLDOUT_PER_CLASS images per class of make_katakana.py's "holdout" split (
 writers of the harder family), generated here and never stored in the repository.
 """
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ import pytest
 
 from dlcourse.katakana import Ledger, default_test_set, score_submission
 from dlcourse.katakana.paths import katakana_dir
+from module_support import load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = katakana_dir(ROOT) / "reference"
@@ -36,9 +36,7 @@ def test_reference_submission_meets_its_target(tmp_path, name, target):
 
 @pytest.fixture(scope="module")
 def holdout_set(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("make_katakana", GENERATOR)
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
+    generator = load_module(GENERATOR, "make_katakana")
     split = generator.generate_split("holdout", per_class_limit=HOLDOUT_PER_CLASS)
     assert len(set(split["writer"].tolist())) == generator.WRITERS["holdout"]
     path = tmp_path_factory.mktemp("holdout") / "holdout.npz"

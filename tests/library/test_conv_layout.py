@@ -7,7 +7,6 @@ give the same outputs and gradients to rounding, keep float32 in float32, and ag
 with PyTorch autograd when torch is installed (it is never a dependency).
 """
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +14,10 @@ import pytest
 
 from dlbasics.im2col import col2im, fold_batch, im2col, unfold_batch
 from dlbasics.layers import Convolution, Pooling
+from module_support import load_module
 
 BOOK_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "book_layers.py"
-_spec = importlib.util.spec_from_file_location("book_layers", BOOK_PATH)
-book_layers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(book_layers)
+book_layers = load_module(BOOK_PATH, "book_layers")
 
 # rounding of a sum of ~100 products, relative to the values' scale
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-12}

@@ -7,12 +7,13 @@ regenerated here and compared bit for bit.
 """
 
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from module_support import load_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "data" / "katakana"
@@ -31,10 +32,7 @@ REGENERATED_PER_CLASS = 3
 
 def load_generator():
     """Import make_katakana.py from its path (data/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("make_katakana", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(GENERATOR, "make_katakana")
 
 
 @pytest.fixture(scope="module")
